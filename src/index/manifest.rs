@@ -1,0 +1,101 @@
+//! The manifest beside the index: which file version each indexed runbook came from.
+//!
+//! It makes refreshing incremental (a file whose size and modification time are unchanged is not
+//! re-read; one whose content hash is unchanged is not re-indexed) and remembers why files were
+//! left out. It is written after each commit and names that commit's opstamp; a manifest that does
+//! not match the index, or another schema version, means the index is rebuilt.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::schema::SCHEMA_VERSION;
+use crate::error::FileProblem;
+
+/// What the index knows of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub mtime_ns: u64,
+    pub size: u64,
+    pub hash: u64,
+    /// Why the file is not in the index; `None` when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<FileProblem>,
+}
+
+/// The manifest: every file seen in the runbook folder at the last commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    /// The index commit this manifest describes.
+    pub opstamp: u64,
+    pub files: BTreeMap<String, Entry>,
+}
+
+impl Manifest {
+    pub fn new() -> Manifest {
+        Manifest {
+            schema_version: SCHEMA_VERSION,
+            opstamp: 0,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a manifest; `None` if it is missing, unreadable or of another schema version.
+    pub fn load(path: &Path) -> Option<Manifest> {
+        let bytes = std::fs::read(path).ok()?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        (manifest.schema_version == SCHEMA_VERSION).then_some(manifest)
+    }
+
+    /// Writes the manifest atomically (a temporary file renamed over the old one).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(&mut file, self)?;
+        file.flush()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Files left out of the index, with why.
+    pub fn problems(&self) -> impl Iterator<Item = &FileProblem> {
+        self.files.values().filter_map(|e| e.problem.as_ref())
+    }
+
+    /// Number of runbooks in the index.
+    pub fn indexed(&self) -> usize {
+        self.files.values().filter(|e| e.problem.is_none()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_other_schema_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        let mut m = Manifest::new();
+        m.opstamp = 7;
+        m.files.insert(
+            "a.md".into(),
+            Entry {
+                mtime_ns: 1,
+                size: 2,
+                hash: 3,
+                problem: None,
+            },
+        );
+        m.save(&path).unwrap();
+        assert_eq!(Manifest::load(&path), Some(m.clone()));
+        m.schema_version = SCHEMA_VERSION + 1;
+        m.save(&path).unwrap();
+        assert_eq!(Manifest::load(&path), None);
+        std::fs::write(&path, b"{not json").unwrap();
+        assert_eq!(Manifest::load(&path), None);
+    }
+}

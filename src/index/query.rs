@@ -1,0 +1,166 @@
+//! The query language: plain words, `"phrases"`, `-excluded` words and field filters.
+//!
+//! Parsing never fails: anything that is not well-formed syntax is read as plain words, so a
+//! caller's odd paste (a URL, `host:port`, an unbalanced quote) still searches.
+
+/// A filter field a query may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterField {
+    Owner,
+    Hosting,
+    Tag,
+    Host,
+    System,
+}
+
+impl FilterField {
+    fn parse(name: &str) -> Option<FilterField> {
+        match name.to_ascii_lowercase().as_str() {
+            "owner" => Some(FilterField::Owner),
+            "hosting" => Some(FilterField::Hosting),
+            "tag" | "tags" => Some(FilterField::Tag),
+            "host" | "ip" => Some(FilterField::Host),
+            "system" => Some(FilterField::System),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    /// Plain words, in order; all ranked, most-matching first.
+    pub words: Vec<String>,
+    /// Phrases that must appear as written.
+    pub phrases: Vec<String>,
+    /// Words that must not appear.
+    pub excluded: Vec<String>,
+    /// Field filters that must hold.
+    pub filters: Vec<(FilterField, String)>,
+    /// Whether the last plain word is still being typed (matches as a prefix).
+    pub last_word_is_prefix: bool,
+}
+
+impl ParsedQuery {
+    /// Whether the query asks for anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phrases.is_empty() && self.filters.is_empty()
+    }
+}
+
+/// Parses a query. The last plain word counts as a prefix unless the query ends in white space.
+pub fn parse(query: &str) -> ParsedQuery {
+    let mut parsed = ParsedQuery::default();
+    let mut rest = query.trim_start();
+    let mut last_was_word = false;
+    while !rest.is_empty() {
+        let (token, after) = next_token(rest);
+        rest = after.trim_start();
+        last_was_word = false;
+        if let Some(phrase) = token.strip_prefix('"') {
+            let phrase = phrase.strip_suffix('"').unwrap_or(phrase).trim();
+            if phrase.contains(char::is_whitespace) {
+                parsed.phrases.push(phrase.to_string());
+            } else if !phrase.is_empty() {
+                parsed.words.push(phrase.to_string());
+            }
+        } else if let Some(excluded) = token.strip_prefix('-').filter(|w| starts_word(w)) {
+            parsed.excluded.push(excluded.trim_matches('"').to_string());
+        } else if let Some((field, value)) = token
+            .split_once(':')
+            .and_then(|(f, v)| Some((FilterField::parse(f)?, v.trim_matches('"'))))
+            .filter(|(_, v)| !v.is_empty())
+        {
+            parsed.filters.push((field, value.to_string()));
+        } else if token.chars().any(char::is_alphanumeric) {
+            parsed.words.push(token.to_string());
+            last_was_word = true;
+        }
+    }
+    parsed.last_word_is_prefix = last_was_word && !query.ends_with(char::is_whitespace);
+    parsed
+}
+
+fn starts_word(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '"')
+}
+
+/// Cuts the next token: a quoted phrase (to its closing quote, or the end), `field:"quoted
+/// value"`, or a run of non-space characters.
+fn next_token(s: &str) -> (&str, &str) {
+    let quote_from = if s.starts_with('"') {
+        Some(0)
+    } else if s.starts_with("-\"") {
+        Some(1)
+    } else {
+        s.split_whitespace()
+            .next()
+            .and_then(|t| t.find(":\"").map(|i| i + 1))
+    };
+    if let Some(q) = quote_from {
+        let end = s[q + 1..].find('"').map_or(s.len(), |i| q + 1 + i + 1);
+        return (&s[..end], &s[end..]);
+    }
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    (&s[..end], &s[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_phrases_exclusions_and_filters() {
+        let q = parse(r#"billing "invoices stuck" -test owner:team-payments hosting:self"#);
+        assert_eq!(q.words, ["billing"]);
+        assert_eq!(q.phrases, ["invoices stuck"]);
+        assert_eq!(q.excluded, ["test"]);
+        assert_eq!(
+            q.filters,
+            [
+                (FilterField::Owner, "team-payments".to_string()),
+                (FilterField::Hosting, "self".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_word_is_a_prefix_while_typing() {
+        assert!(parse("sidekiq rest").last_word_is_prefix);
+        assert!(!parse("sidekiq restart ").last_word_is_prefix);
+        assert!(!parse("sidekiq \"a b\"").last_word_is_prefix);
+    }
+
+    #[test]
+    fn urls_and_host_port_are_words_not_fields() {
+        let q = parse("https://billing.example.com/login 10.0.4.21:8080");
+        assert_eq!(
+            q.words,
+            ["https://billing.example.com/login", "10.0.4.21:8080"]
+        );
+        assert!(q.filters.is_empty());
+    }
+
+    #[test]
+    fn broken_syntax_falls_back_to_words() {
+        let q = parse(r#""unclosed phrase here"#);
+        assert_eq!(q.phrases, ["unclosed phrase here"]);
+        let q = parse("- -- owner: :: \"\"");
+        assert_eq!(q.words, ["owner:"], "{q:?}");
+        assert!(q.filters.is_empty() && q.excluded.is_empty(), "{q:?}");
+        let q = parse("ORA-00942");
+        assert_eq!(q.words, ["ORA-00942"]);
+    }
+
+    #[test]
+    fn quoted_filter_values() {
+        let q = parse(r#"system:"core finance" x"#);
+        assert_eq!(
+            q.filters,
+            [(FilterField::System, "core finance".to_string())]
+        );
+        assert_eq!(q.words, ["x"]);
+    }
+}

@@ -1,0 +1,83 @@
+//! The index's schema: one document per runbook section, carrying its runbook's facts.
+//!
+//! Bump [`SCHEMA_VERSION`] whenever fields or analysis change: an index written with another
+//! version is rebuilt from the Markdown rather than read wrongly.
+
+use tantivy::schema::Field;
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::analyzer;
+
+/// Version of the schema and analysis; part of the manifest beside the index.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The fields of a section document.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Runbook path, raw: deletes a runbook's documents and groups results.
+    pub path: Field,
+    /// Hash of the path, fast: groups sections back to one hit per runbook.
+    pub runbook_id: Field,
+    /// App id, raw and stored.
+    pub app: Field,
+    /// Runbook title, stored for display.
+    pub title: Field,
+    /// Title, app id and aliases, analyzed: the strongest evidence.
+    pub names: Field,
+    /// Section heading and the headings above it, analyzed and stored.
+    pub heading: Field,
+    /// Section anchor, stored.
+    pub anchor: Field,
+    /// Section plain text, analyzed and stored for snippets.
+    pub body: Field,
+    /// Summary, owner, system, tags, servers, vendor: on the runbook's first section only.
+    pub facts: Field,
+    /// Exact lower-cased names: app id, aliases, title, hosts, IPs, URLs.
+    pub keys: Field,
+    /// Filters (raw, lower-cased) and display facts (stored).
+    pub owner: Field,
+    pub hosting: Field,
+    pub tag: Field,
+    pub system: Field,
+    /// Host names and IPs, analyzed as identifiers so `host:billing01` matches.
+    pub host: Field,
+    /// `"1"` on a runbook's first section: what a query with only filters lists.
+    pub first: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |analyzer: &str, stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let fields = Fields {
+        path: b.add_text_field("path", STRING | STORED),
+        runbook_id: b.add_u64_field("runbook_id", FAST | INDEXED),
+        app: b.add_text_field("app", STRING | STORED),
+        title: b.add_text_field("title", STORED),
+        names: b.add_text_field("names", text(analyzer::TEXT, false)),
+        heading: b.add_text_field("heading", text(analyzer::TEXT, true)),
+        anchor: b.add_text_field("anchor", STORED),
+        body: b.add_text_field("body", text(analyzer::TEXT, true)),
+        facts: b.add_text_field("facts", text(analyzer::TEXT, false)),
+        keys: b.add_text_field("keys", STRING),
+        owner: b.add_text_field("owner", STRING | STORED),
+        hosting: b.add_text_field("hosting", STRING | STORED),
+        tag: b.add_text_field("tag", STRING),
+        system: b.add_text_field("system", STRING),
+        host: b.add_text_field("host", text(analyzer::IDENT, false)),
+        first: b.add_text_field("first", STRING),
+    };
+    (b.build(), fields)
+}

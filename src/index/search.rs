@@ -1,0 +1,483 @@
+//! Answering a query from the index: building the tantivy query, grouping sections into one hit
+//! per runbook, and cutting snippets.
+//!
+//! The plain search box builds its query from its own tokens rather than tantivy's `QueryParser`,
+//! which reads `:` as a field separator and so breaks URLs, IPv6 addresses and `host:port`.
+//!
+//! Ranking, strongest first: an exact app id, alias, host, IP or URL; more query words matched;
+//! title and aliases, then headings, then facts, then body text.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
+    PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{TantivyDocument, Term};
+
+use super::SearchIndex;
+use super::analyzer;
+use super::collector::BestSectionPerRunbook;
+use super::documents;
+use super::query::{FilterField, ParsedQuery};
+use super::schema::Fields;
+use crate::error::Result;
+use crate::results::{Hit, RunbookSummary, SearchResults};
+use crate::runbook::Hosting;
+
+/// Score added for each query word a section matches: enough that matching every word beats
+/// matching some, whatever the fields.
+const WORD_MATCHED: f32 = 8.0;
+/// Score of an exact app id, alias, host, IP or URL match.
+const EXACT_NAME: f32 = 40.0;
+/// Field weights.
+const NAMES_BOOST: f32 = 4.0;
+const HEADING_BOOST: f32 = 2.5;
+const FACTS_BOOST: f32 = 2.0;
+const BODY_BOOST: f32 = 1.0;
+/// Typo and prefix matches rank below exact ones.
+const FUZZY_WEIGHT: f32 = 0.4;
+const PREFIX_WEIGHT: f32 = 0.6;
+/// Snippet length in characters.
+const SNIPPET_CHARS: usize = 180;
+
+/// Words too common to rank by, dropped unless the query has nothing else.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
+    "i", "in", "is", "it", "my", "of", "on", "or", "our", "the", "this", "to", "was", "we", "what",
+    "when", "where", "which", "who", "why", "with", "you",
+];
+
+impl SearchIndex {
+    /// Runs a query and returns at most `limit` hits, one per runbook, best first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        let started = Instant::now();
+        let parsed = super::query::parse(query);
+        let searcher = self.reader().searcher();
+        let built = build_query(&parsed, self.fields())?;
+        let groups = searcher.search(
+            &built.query,
+            &BestSectionPerRunbook {
+                field: "runbook_id",
+            },
+        )?;
+        let total = groups.len();
+        let mut snippets = match &built.highlight {
+            Some(highlight) => {
+                let mut generator =
+                    SnippetGenerator::create(&searcher, highlight.as_ref(), self.fields().body)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                Some(generator)
+            }
+            None => None,
+        };
+        let mut hits = Vec::with_capacity(limit.min(total));
+        for group in groups.into_iter().take(limit) {
+            let doc: TantivyDocument = searcher.doc(group.doc)?;
+            hits.push(self.hit(&doc, group.score, snippets.as_mut()));
+        }
+        Ok(SearchResults {
+            query: query.to_string(),
+            total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            hits,
+        })
+    }
+
+    /// Paths of runbooks that answer exactly to `name`: an app id, alias, title, host name, IP or
+    /// URL. Sorted by path, so the answer is stable when two claim the same name.
+    pub fn lookup(&self, name: &str) -> Result<Vec<RunbookSummary>> {
+        let searcher = self.reader().searcher();
+        let fields = self.fields();
+        let mut found = Vec::new();
+        for candidate in lookup_keys(name) {
+            let term = Term::from_field_text(fields.keys, &candidate);
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, term_query(term)),
+                (
+                    Occur::Must,
+                    term_query(Term::from_field_text(fields.first, "1")),
+                ),
+            ]);
+            let groups = searcher.search(
+                &query,
+                &BestSectionPerRunbook {
+                    field: "runbook_id",
+                },
+            )?;
+            for group in groups {
+                let doc: TantivyDocument = searcher.doc(group.doc)?;
+                found.push(self.summary(&doc));
+            }
+            if !found.is_empty() {
+                break;
+            }
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        found.dedup_by(|a, b| a.path == b.path);
+        Ok(found)
+    }
+
+    /// Every runbook in the index, sorted by title.
+    pub fn list(&self) -> Result<Vec<RunbookSummary>> {
+        let searcher = self.reader().searcher();
+        let query = term_query(Term::from_field_text(self.fields().first, "1"));
+        let groups = searcher.search(
+            &query,
+            &BestSectionPerRunbook {
+                field: "runbook_id",
+            },
+        )?;
+        let mut all = Vec::with_capacity(groups.len());
+        for group in groups {
+            let doc: TantivyDocument = searcher.doc(group.doc)?;
+            all.push(self.summary(&doc));
+        }
+        all.sort_by(|a, b| {
+            a.title
+                .to_lowercase()
+                .cmp(&b.title.to_lowercase())
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        Ok(all)
+    }
+
+    fn summary(&self, doc: &TantivyDocument) -> RunbookSummary {
+        let f = self.fields();
+        RunbookSummary {
+            app: text(doc, f.app),
+            title: text(doc, f.title),
+            path: text(doc, f.path),
+            hosting: Hosting::parse(&text(doc, f.hosting)),
+            owner: Some(text(doc, f.owner)).filter(|o| !o.is_empty()),
+        }
+    }
+
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        snippets: Option<&mut SnippetGenerator>,
+    ) -> Hit {
+        let f = self.fields();
+        let body = text(doc, f.body);
+        let snippet = snippets
+            .map(|g| {
+                let mut s = g.snippet(&body);
+                s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                s.to_html()
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| leading_text(&body));
+        let heading = text(doc, f.heading);
+        let section = heading.rsplit(" › ").next().unwrap_or(&heading).to_string();
+        let summary = self.summary(doc);
+        Hit {
+            app: summary.app,
+            title: summary.title,
+            path: summary.path,
+            hosting: summary.hosting,
+            owner: summary.owner,
+            score: (score * 1000.0).round() / 1000.0,
+            section,
+            anchor: text(doc, f.anchor),
+            snippet,
+        }
+    }
+}
+
+/// Candidate lookup keys for a name: as given, and for a URL also its host.
+fn lookup_keys(name: &str) -> Vec<String> {
+    let mut keys = vec![documents::key(name)];
+    if let Some(host) = crate::runbook::facts::url_host(name.trim()) {
+        keys.push(documents::key(host));
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+/// The first words of a section, escaped, when no match can be highlighted.
+fn leading_text(body: &str) -> String {
+    let mut end = body.len().min(SNIPPET_CHARS);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < body.len() {
+        // Cut between words, not inside one.
+        end = body[..end].rfind(char::is_whitespace).unwrap_or(end);
+    }
+    let mut out = html_escape(&body[..end]);
+    if end < body.len() {
+        out.push_str(" …");
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+/// A query ready to run, and the exact terms to highlight.
+struct BuiltQuery {
+    query: Box<dyn Query>,
+    highlight: Option<Box<dyn Query>>,
+}
+
+fn build_query(parsed: &ParsedQuery, fields: &Fields) -> Result<BuiltQuery> {
+    let mut text = analyzer::text_analyzer();
+    let ranked: [(Field, f32); 4] = [
+        (fields.names, NAMES_BOOST),
+        (fields.heading, HEADING_BOOST),
+        (fields.facts, FACTS_BOOST),
+        (fields.body, BODY_BOOST),
+    ];
+
+    let content_words: Vec<&String> = parsed
+        .words
+        .iter()
+        .filter(|w| !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        .collect();
+    let words: Vec<&String> = if content_words.is_empty() {
+        parsed.words.iter().collect()
+    } else {
+        content_words
+    };
+
+    let mut positive: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut highlight_terms: Vec<Term> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let terms = analyzer::terms(&mut text, word);
+        if terms.is_empty() {
+            continue;
+        }
+        let is_last = i + 1 == words.len();
+        let prefix = is_last && parsed.last_word_is_prefix;
+        let per_field: Vec<Box<dyn Query>> = ranked
+            .iter()
+            .map(|&(field, boost)| {
+                let q = word_in_field(field, word, &terms, prefix);
+                Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
+            })
+            .collect();
+        let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
+        positive.push((Occur::Should, Box::new(word_query.clone())));
+        positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(word_query), WORD_MATCHED)),
+        ));
+        positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term_query(Term::from_field_text(fields.keys, &documents::key(word))),
+                EXACT_NAME,
+            )),
+        ));
+        highlight_terms.extend(terms.iter().map(|t| Term::from_field_text(fields.body, t)));
+    }
+    if parsed.words.len() > 1 {
+        let whole = parsed.words.join(" ");
+        positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term_query(Term::from_field_text(fields.keys, &documents::key(&whole))),
+                EXACT_NAME * 2.0,
+            )),
+        ));
+    }
+
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !positive.is_empty() {
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(positive))));
+    }
+    for phrase in &parsed.phrases {
+        let terms = phrase_terms(&mut text, phrase);
+        if terms.is_empty() {
+            continue;
+        }
+        let per_field: Vec<(Occur, Box<dyn Query>)> = ranked
+            .iter()
+            .map(|&(field, boost)| {
+                let q = phrase_in_field(field, &terms);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
+        highlight_terms.extend(
+            terms
+                .iter()
+                .map(|(_, t)| Term::from_field_text(fields.body, t)),
+        );
+    }
+    for (field, value) in &parsed.filters {
+        clauses.push((Occur::Must, filter_query(fields, *field, value)));
+    }
+    for word in &parsed.excluded {
+        for term in analyzer::terms(&mut text, word) {
+            for &(field, _) in &ranked {
+                clauses.push((
+                    Occur::MustNot,
+                    term_query(Term::from_field_text(field, &term)),
+                ));
+            }
+        }
+    }
+    if positive_is_absent(parsed) {
+        if parsed.filters.is_empty() && parsed.excluded.is_empty() {
+            // An empty query asks for nothing.
+            return Ok(BuiltQuery {
+                query: Box::new(BooleanQuery::new(vec![])),
+                highlight: None,
+            });
+        }
+        // Only filters or exclusions: list the matching runbooks, each at its top.
+        clauses.push((
+            Occur::Must,
+            term_query(Term::from_field_text(fields.first, "1")),
+        ));
+    }
+
+    let highlight: Option<Box<dyn Query>> = if highlight_terms.is_empty() {
+        None
+    } else {
+        let mut seen = HashSet::new();
+        highlight_terms.retain(|t| seen.insert(t.clone()));
+        Some(Box::new(BooleanQuery::new(
+            highlight_terms
+                .into_iter()
+                .map(|t| (Occur::Should, term_query(t)))
+                .collect(),
+        )))
+    };
+    Ok(BuiltQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        highlight,
+    })
+}
+
+fn positive_is_absent(parsed: &ParsedQuery) -> bool {
+    parsed.words.is_empty() && parsed.phrases.is_empty()
+}
+
+/// One query word in one field: its exact terms, a typo-tolerant match for longer words, and a
+/// prefix match for the word being typed.
+fn word_in_field(field: Field, word: &str, terms: &[String], prefix: bool) -> Box<dyn Query> {
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = terms
+        .iter()
+        .map(|t| (Occur::Should, term_query(Term::from_field_text(field, t))))
+        .collect();
+    let single = terms.len() == 1 && word.chars().all(char::is_alphabetic);
+    if single {
+        let stem = &terms[0];
+        let letters = word.chars().count();
+        let distance = match letters {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        };
+        if distance > 0 {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, stem), distance, true);
+            alternatives.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(fuzzy), FUZZY_WEIGHT)),
+            ));
+        }
+    }
+    if prefix && terms.len() == 1 {
+        let typed = word.to_lowercase();
+        let prefix_query =
+            FuzzyTermQuery::new_prefix(Term::from_field_text(field, &typed), 0, true);
+        alternatives.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(prefix_query), PREFIX_WEIGHT)),
+        ));
+    }
+    if alternatives.len() == 1 {
+        alternatives
+            .pop()
+            .map(|(_, q)| q)
+            .unwrap_or_else(|| Box::new(BooleanQuery::new(vec![])))
+    } else {
+        Box::new(BooleanQuery::new(alternatives))
+    }
+}
+
+/// The terms of a phrase with their positions, one term per position (the parts of a compound,
+/// not the compound itself, so `"example com"` and `"billing01.prod"` both work).
+fn phrase_terms(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    phrase: &str,
+) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(phrase);
+    let mut out: Vec<(usize, String)> = Vec::new();
+    while let Some(token) = stream.next() {
+        match out.last_mut() {
+            Some((position, text)) if *position == token.position => *text = token.text.clone(),
+            _ => out.push((token.position, token.text.clone())),
+        }
+    }
+    let first = out.first().map_or(0, |(p, _)| *p);
+    out.into_iter().map(|(p, t)| (p - first, t)).collect()
+}
+
+fn phrase_in_field(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
+    if terms.len() == 1 {
+        return term_query(Term::from_field_text(field, &terms[0].1));
+    }
+    let with_offsets = terms
+        .iter()
+        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+        .collect();
+    Box::new(PhraseQuery::new_with_offset(with_offsets))
+}
+
+fn filter_query(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Query> {
+    let value = value.trim().to_lowercase();
+    let field = match field {
+        FilterField::Owner => fields.owner,
+        FilterField::Hosting => fields.hosting,
+        FilterField::Tag => fields.tag,
+        FilterField::System => fields.system,
+        FilterField::Host => {
+            let whole = analyzer::terms(&mut analyzer::ident_analyzer(), &value)
+                .into_iter()
+                .next()
+                .unwrap_or(value);
+            return term_query(Term::from_field_text(fields.host, &whole));
+        }
+    };
+    let value = match field {
+        f if f == fields.hosting => {
+            Hosting::parse(&value).map_or(value, |h| h.as_str().to_string())
+        }
+        _ => value,
+    };
+    term_query(Term::from_field_text(field, &value))
+}

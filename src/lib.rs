@@ -1,0 +1,29 @@
+//! `runbook`: an operations runbook knowledge base.
+//!
+//! Data flows one way, and the modules follow it:
+//!
+//! ```text
+//! files ──► source ──► runbook ──► index ──► results ──► CLI / HTTP views
+//!  (disk)   (list,     (front      (tantivy:  (hits, the
+//!           read)      matter,     schema,    JSON contract)
+//!                      sections)   search)
+//! ```
+//!
+//! [`config`] finds the knowledge base and reads `book.toml`; [`knowledge_base`] ties a runbook
+//! folder to its index behind the small API the command line and the web server use.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod knowledge_base;
+pub mod results;
+pub mod runbook;
+pub mod source;
+pub mod views;
+
+pub use config::Book;
+pub use error::{Error, FileProblem, Result};
+pub use knowledge_base::KnowledgeBase;
+pub use results::{Hit, RunbookDetails, RunbookSummary, SearchResults};
+pub use runbook::{Hosting, Runbook};

@@ -1,0 +1,5 @@
+//! The `runbook` binary: see [`runbook::cli`].
+
+fn main() -> std::process::ExitCode {
+    runbook::cli::main()
+}

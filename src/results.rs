@@ -1,0 +1,86 @@
+//! What a search or lookup answers, as plain data: the stable JSON contract shared by
+//! `runbook search --json`, `GET /api/search` and the terminal and HTML views.
+
+use serde::{Deserialize, Serialize};
+
+use crate::runbook::Hosting;
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub query: String,
+    /// Number of runbooks that matched (hits holds at most `limit` of them).
+    pub total: usize,
+    pub took_ms: f64,
+    pub hits: Vec<Hit>,
+}
+
+/// One runbook that matched, at its best section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub app: String,
+    pub title: String,
+    /// Path relative to the knowledge base root.
+    pub path: String,
+    pub hosting: Option<Hosting>,
+    pub owner: Option<String>,
+    pub score: f32,
+    /// Heading of the best-matching section.
+    pub section: String,
+    /// Anchor of that section.
+    pub anchor: String,
+    /// HTML: escaped text with matches in `<mark>`.
+    pub snippet: String,
+}
+
+/// A runbook in a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookSummary {
+    pub app: String,
+    pub title: String,
+    pub path: String,
+    pub hosting: Option<Hosting>,
+    pub owner: Option<String>,
+}
+
+/// Everything `show` prints about one runbook: its facts, its review status, its sections and
+/// the one section asked for (the Login section by default).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookDetails {
+    pub path: String,
+    /// The sentence to read before picking up the phone, from `hosting`.
+    pub advice: Option<String>,
+    #[serde(flatten)]
+    pub facts: crate::runbook::Facts,
+    pub review: Review,
+    pub sections: Vec<SectionRef>,
+    /// The section asked for, or the Login section.
+    pub section: Option<SectionText>,
+}
+
+/// When a runbook was reviewed and whether that is overdue.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub reviewed: Option<chrono::NaiveDate>,
+    pub every_days: u32,
+    pub due: Option<chrono::NaiveDate>,
+    pub overdue: bool,
+}
+
+/// A section in a table of contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRef {
+    pub heading: String,
+    pub anchor: String,
+    pub level: u8,
+    pub line: u64,
+}
+
+/// A section's Markdown, sub-sections included.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionText {
+    pub heading: String,
+    pub anchor: String,
+    pub line: u64,
+    pub markdown: String,
+}

@@ -1,0 +1,264 @@
+//! The runbook folder on disk: which Markdown files there are, and reading one safely.
+//!
+//! This is the only module that reads runbooks from disk. It never writes to them. Anything odd
+//! about a file (too big, empty, not UTF-8, unreadable) becomes a [`FileProblem`] for that file
+//! alone; the rest of the folder is unaffected.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use walkdir::WalkDir;
+
+use crate::config::Book;
+use crate::error::FileProblem;
+use crate::runbook::Runbook;
+
+/// A Markdown file found in the runbook folder, with what `stat` says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the root, `/`-separated: what people see.
+    pub path: String,
+    /// Path relative to the runbook folder: where the default app id comes from.
+    pub id_path: String,
+    pub abs: PathBuf,
+    /// Modification time in nanoseconds since the epoch (0 if unknown).
+    pub mtime_ns: u64,
+    pub size: u64,
+}
+
+/// What the runbook folder holds.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub files: Vec<SourceFile>,
+    /// Entries that could not be listed (unreadable folders, symlink loops).
+    pub problems: Vec<FileProblem>,
+}
+
+/// A file's contents, checked to be usable text.
+#[derive(Debug)]
+pub struct FileText {
+    pub text: String,
+    /// xxh3 of the bytes: a file whose hash is unchanged need not be re-indexed.
+    pub hash: u64,
+}
+
+/// Whether a path names a runbook: a Markdown file that is not mdBook's table of contents.
+pub fn is_runbook_path(path: &Path) -> bool {
+    let is_markdown = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+    let is_summary = path.file_name().is_some_and(|n| n == "SUMMARY.md");
+    is_markdown && !is_summary
+}
+
+/// Lists the Markdown files under the runbook folder, sorted by path. Hidden folders (`.git`,
+/// `.runbook`) are skipped; symbolic links are followed, loops reported.
+pub fn list(book: &Book) -> Listing {
+    let mut listing = Listing::default();
+    let walker = WalkDir::new(&book.src)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_file() || !is_runbook_path(entry.path()) {
+                    continue;
+                }
+                let metadata = entry.metadata().ok();
+                listing.files.push(SourceFile {
+                    path: book.display_path(entry.path()),
+                    id_path: relative(entry.path(), &book.src),
+                    abs: entry.path().to_path_buf(),
+                    mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
+                    size: metadata.map_or(0, |m| m.len()),
+                });
+            }
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| book.display_path(p))
+                    .unwrap_or_else(|| book.display_path(&book.src));
+                let message = if err.loop_ancestor().is_some() {
+                    "symbolic link loop; skipped".to_string()
+                } else {
+                    err.io_error()
+                        .map(|e| format!("cannot be read: {e}"))
+                        .unwrap_or_else(|| err.to_string())
+                };
+                listing.problems.push(FileProblem {
+                    path,
+                    line: None,
+                    column: None,
+                    message,
+                });
+            }
+        }
+    }
+    listing
+}
+
+/// Describes one path as a [`SourceFile`], if it is a runbook that exists now.
+pub fn stat(book: &Book, abs: &Path) -> Option<SourceFile> {
+    let metadata = std::fs::metadata(abs).ok()?;
+    if !metadata.is_file() || !is_runbook_path(abs) {
+        return None;
+    }
+    Some(SourceFile {
+        path: book.display_path(abs),
+        id_path: relative(abs, &book.src),
+        abs: abs.to_path_buf(),
+        mtime_ns: mtime_ns(&metadata),
+        size: metadata.len(),
+    })
+}
+
+/// Reads a file as runbook text, enforcing the size limit and UTF-8.
+pub fn read(file: &SourceFile, max_bytes: u64) -> Result<FileText, FileProblem> {
+    let problem = |line: Option<u64>, message: String| FileProblem {
+        path: file.path.clone(),
+        line,
+        column: None,
+        message,
+    };
+    let too_big = |size: u64| {
+        problem(
+            None,
+            format!(
+                "file is {} bytes, over the limit of {max_bytes} (max-file-bytes in [preprocessor.runbook] of book.toml); left out",
+                size
+            ),
+        )
+    };
+    if file.size > max_bytes {
+        return Err(too_big(file.size));
+    }
+    let bytes =
+        std::fs::read(&file.abs).map_err(|e| problem(None, format!("cannot be read: {e}")))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(bytes.len() as u64));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(problem(None, "file is empty".into()));
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        problem(Some(line), "is not valid UTF-8 text".into())
+    })?;
+    if let Some(offset) = text.find('\0') {
+        let line = text[..offset].matches('\n').count() as u64 + 1;
+        return Err(problem(
+            Some(line),
+            "contains a NUL byte: not a text file".into(),
+        ));
+    }
+    Ok(FileText { text, hash })
+}
+
+/// Reads and parses one runbook.
+pub fn load(file: &SourceFile, max_bytes: u64) -> Result<(Runbook, u64), FileProblem> {
+    let FileText { text, hash } = read(file, max_bytes)?;
+    let runbook = Runbook::parse(&file.path, &file.id_path, &text)?;
+    Ok((runbook, hash))
+}
+
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn mtime_ns(metadata: &std::fs::Metadata) -> u64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Book) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\nsrc = \"runbooks\"\n[preprocessor.runbook]\nmax-file-bytes = 100\n",
+        )
+        .unwrap();
+        for (path, content) in files {
+            let path = dir.path().join("runbooks").join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("runbooks")).unwrap();
+        let book = Book::load(dir.path()).unwrap();
+        (dir, book)
+    }
+
+    #[test]
+    fn lists_markdown_but_not_summary_hidden_folders_or_other_files() {
+        let (_dir, book) = book_with(&[
+            ("a.md", b"# A"),
+            ("sub/b.md", b"# B"),
+            ("SUMMARY.md", b"# Summary"),
+            (".hidden/c.md", b"# C"),
+            ("notes.txt", b"x"),
+        ]);
+        let paths: Vec<_> = list(&book).files.into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, ["runbooks/a.md", "runbooks/sub/b.md"]);
+    }
+
+    #[test]
+    fn a_folder_named_like_markdown_is_not_a_runbook() {
+        let (dir, book) = book_with(&[("a.md", b"# A")]);
+        std::fs::create_dir(dir.path().join("runbooks/x.md")).unwrap();
+        assert_eq!(list(&book).files.len(), 1);
+    }
+
+    #[test]
+    fn oversized_empty_binary_and_non_utf8_files_are_problems_with_their_path() {
+        let (_dir, book) = book_with(&[
+            ("big.md", &[b'a'; 200]),
+            ("empty.md", b"  \n"),
+            ("nul.md", b"# T\nline\0two"),
+            ("latin1.md", b"# T\n\ncaf\xe9\n"),
+        ]);
+        let listing = list(&book);
+        let messages: Vec<String> = listing
+            .files
+            .iter()
+            .map(|f| {
+                read(f, book.settings.max_file_bytes)
+                    .unwrap_err()
+                    .to_string()
+            })
+            .collect();
+        assert!(messages[0].starts_with("runbooks/big.md: file is 200 bytes, over the limit"));
+        assert_eq!(messages[1], "runbooks/empty.md: file is empty");
+        assert_eq!(messages[2], "runbooks/latin1.md:3: is not valid UTF-8 text");
+        assert_eq!(
+            messages[3],
+            "runbooks/nul.md:2: contains a NUL byte: not a text file"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_reported_and_the_rest_listed() {
+        let (dir, book) = book_with(&[("a.md", b"# A")]);
+        std::os::unix::fs::symlink(
+            dir.path().join("runbooks"),
+            dir.path().join("runbooks/loop"),
+        )
+        .unwrap();
+        let listing = list(&book);
+        assert_eq!(listing.files.len(), 1);
+        assert!(listing.problems[0].message.contains("loop"));
+    }
+}

@@ -1,0 +1,362 @@
+//! Terminal output for `search`, `show` and `index`, readable on an 80-column terminal.
+//!
+//! Views always write ANSI styles; the caller prints through `anstream`, which drops them when
+//! the output is not a terminal or `NO_COLOR` is set.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::index::RefreshReport;
+use crate::results::{RunbookDetails, SearchResults};
+use crate::runbook::Hosting;
+
+const WIDTH: usize = 80;
+const INDENT: &str = "    ";
+
+fn bold() -> Style {
+    Style::new().bold()
+}
+fn dim() -> Style {
+    Style::new().dimmed()
+}
+fn highlight() -> Style {
+    Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
+}
+
+/// The badge colour says at a glance whether we or a vendor run the servers.
+fn badge_style(hosting: Option<Hosting>) -> Style {
+    let color = match hosting {
+        Some(Hosting::SelfHosted) => AnsiColor::Green,
+        Some(Hosting::Hybrid) => AnsiColor::Cyan,
+        Some(Hosting::Vendor) | Some(Hosting::Saas) => AnsiColor::Magenta,
+        None => AnsiColor::Red,
+    };
+    Style::new().bold().invert().fg_color(Some(color.into()))
+}
+
+fn badge(hosting: Option<Hosting>) -> String {
+    let text = hosting.map_or("HOSTING UNKNOWN", Hosting::badge);
+    let style = badge_style(hosting);
+    format!("{style} {text} {style:#}")
+}
+
+/// `runbook search` output.
+pub fn search_results(results: &SearchResults) -> String {
+    let mut out = String::new();
+    if results.hits.is_empty() {
+        let _ = writeln!(
+            out,
+            "No runbook matches {:?}. Try fewer or other words, or `runbook search owner:TEAM`.",
+            results.query
+        );
+        return out;
+    }
+    for hit in &results.hits {
+        let owner = hit.owner.as_deref().unwrap_or("owner unknown");
+        let _ = writeln!(
+            out,
+            "{} {}{}{:#} {}· {owner}{:#}",
+            badge(hit.hosting),
+            bold(),
+            hit.title,
+            bold(),
+            dim(),
+            dim()
+        );
+        let _ = writeln!(
+            out,
+            "{INDENT}→ {} {}{}#{}{:#}",
+            hit.section,
+            dim(),
+            hit.path,
+            hit.anchor,
+            dim()
+        );
+        for line in wrap_snippet(&hit.snippet, WIDTH - INDENT.len()) {
+            let _ = writeln!(out, "{INDENT}{line}");
+        }
+    }
+    let shown = results.hits.len();
+    let _ = writeln!(
+        out,
+        "{}{shown} of {} runbooks · {:.1} ms{:#}",
+        dim(),
+        results.total,
+        results.took_ms,
+        dim()
+    );
+    out
+}
+
+/// `runbook show` output: the fact card, hosting first, then the chosen section.
+pub fn details(d: &RunbookDetails) -> String {
+    let f = &d.facts;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}{}{:#} ({})", bold(), f.title, bold(), f.app);
+    let advice = d
+        .advice
+        .as_deref()
+        .unwrap_or("Hosting unknown: add `hosting:` to this runbook");
+    let _ = writeln!(out, "{} {advice}", badge(f.hosting));
+    let mut row = |label: &str, value: &str| {
+        if !value.is_empty() {
+            let _ = writeln!(out, "{}{label:<10}{:#}{value}", dim(), dim());
+        }
+    };
+    row("Owner", f.owner.as_deref().unwrap_or("unknown"));
+    row("Summary", f.summary.as_deref().unwrap_or_default());
+    row("System", f.system.as_deref().unwrap_or_default());
+    for (i, c) in f.contacts.iter().enumerate() {
+        let parts: Vec<&str> = [&c.name, &c.role, &c.phone, &c.email, &c.hours]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        row(
+            if i == 0 { "Escalate" } else { "" },
+            &format!("{}. {}", i + 1, parts.join(" · ")),
+        );
+    }
+    if let Some(v) = &f.vendor {
+        let parts: Vec<String> = [
+            v.name.clone(),
+            v.phone.clone(),
+            v.email.clone(),
+            v.contract.as_ref().map(|c| format!("contract {c}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        row("Vendor", &parts.join(" · "));
+        if let Some(when) = &v.call_when {
+            row("", &format!("Call them: {when}"));
+        }
+    }
+    for (i, s) in f.servers.iter().enumerate() {
+        let parts: Vec<&str> = [&s.host, &s.ip, &s.role]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        row(if i == 0 { "Servers" } else { "" }, &parts.join("  "));
+    }
+    for (i, u) in f.urls.iter().enumerate() {
+        row(if i == 0 { "URLs" } else { "" }, u);
+    }
+    if let Some(reviewed) = d.review.reviewed {
+        let status = match (d.review.due, d.review.overdue) {
+            (Some(due), true) => format!("{reviewed} — REVIEW OVERDUE since {due}"),
+            (Some(due), false) => format!("{reviewed} (next review due {due})"),
+            _ => reviewed.to_string(),
+        };
+        row("Reviewed", &status);
+    }
+    row("File", &d.path);
+    for (key, value) in &f.extra {
+        let shown = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        row(key, &shown);
+    }
+    out.push('\n');
+    match &d.section {
+        Some(section) => {
+            out.push_str(&section.markdown);
+            out.push('\n');
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "This runbook has no Login section. Sections: {}",
+                d.sections
+                    .iter()
+                    .filter(|s| s.level > 1)
+                    .map(|s| s.heading.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    out
+}
+
+/// `runbook index` summary line and the files left out.
+pub fn refresh_summary(report: &RefreshReport) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "Indexed {} runbooks ({} updated, {} removed) in {:.2} s",
+        report.indexed,
+        report.updated,
+        report.removed,
+        report.took.as_secs_f64()
+    );
+    if report.problems.is_empty() {
+        out.push_str(".\n");
+    } else {
+        let _ = writeln!(out, "; {} files left out:", report.problems.len());
+        for p in &report.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    if report.read_only {
+        out.push_str(
+            "Another process (runbook serve?) is updating the index; showing its last commit.\n",
+        );
+    }
+    out
+}
+
+/// Wraps a snippet's HTML (escaped text with `<mark>` highlights) into at most three styled lines.
+fn wrap_snippet(html: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in snippet_words(html) {
+        let word_len: usize = word.iter().map(|(text, _)| text.chars().count()).sum();
+        if len > 0 && len + 1 + word_len > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+            if lines.len() == 3 {
+                return lines;
+            }
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        for (text, marked) in word {
+            if marked {
+                let _ = write!(line, "{}{text}{:#}", highlight(), highlight());
+            } else {
+                line.push_str(&text);
+            }
+        }
+        len += word_len;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Splits snippet HTML into words; a word is a list of runs, each flagged when inside `<mark>`
+/// (a highlight may cover part of a word, as in a URL).
+fn snippet_words(html: &str) -> Vec<Vec<(String, bool)>> {
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    let mut marked = false;
+    let mut rest = html;
+    while !rest.is_empty() {
+        let next_tag = rest.find('<').unwrap_or(rest.len());
+        runs.push((unescape(&rest[..next_tag]), marked));
+        rest = &rest[next_tag..];
+        if let Some(after) = rest.strip_prefix("<mark>") {
+            marked = true;
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("</mark>") {
+            marked = false;
+            rest = after;
+        } else if !rest.is_empty() {
+            // A bare '<' cannot occur in escaped text; skip it rather than loop.
+            rest = &rest[1..];
+        }
+    }
+    let mut words: Vec<Vec<(String, bool)>> = Vec::new();
+    let mut current: Vec<(String, bool)> = Vec::new();
+    for (text, marked) in runs {
+        let mut piece = String::new();
+        for c in text.chars() {
+            if c.is_whitespace() {
+                if !piece.is_empty() {
+                    current.push((std::mem::take(&mut piece), marked));
+                }
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            } else {
+                piece.push(c);
+            }
+        }
+        if !piece.is_empty() {
+            current.push((piece, marked));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Hit;
+
+    fn plain(s: &str) -> String {
+        anstream::adapter::strip_str(s).to_string()
+    }
+
+    fn results() -> SearchResults {
+        SearchResults {
+            query: "billing".into(),
+            total: 1,
+            took_ms: 0.5,
+            hits: vec![Hit {
+                app: "billing".into(),
+                title: "Billing portal".into(),
+                path: "runbooks/billing.md".into(),
+                hosting: Some(Hosting::SelfHosted),
+                owner: Some("team-payments".into()),
+                score: 1.0,
+                section: "Login".into(),
+                anchor: "login".into(),
+                snippet: "ssh to <mark>billing01</mark> &amp; check &lt;logs&gt;".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn each_hit_leads_with_the_hosting_fact() {
+        let text = plain(&search_results(&results()));
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with(" WE HOST THIS  Billing portal"),
+            "{first}"
+        );
+        assert!(first.contains("team-payments"));
+        assert!(text.contains("→ Login runbooks/billing.md#login"));
+    }
+
+    #[test]
+    fn snippets_are_unescaped_and_fit_80_columns() {
+        let mut r = results();
+        r.hits[0].snippet = "word ".repeat(60);
+        let text = plain(&search_results(&r));
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        let text = plain(&search_results(&results()));
+        assert!(text.contains("ssh to billing01 & check <logs>"), "{text}");
+        let mut r = results();
+        r.hits[0].snippet = "see https://<mark>billing</mark>.example.com now".into();
+        let text = plain(&search_results(&r));
+        assert!(
+            text.contains("see https://billing.example.com now"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_hits_says_what_to_try() {
+        let mut r = results();
+        r.hits.clear();
+        assert!(search_results(&r).contains("No runbook matches"));
+    }
+}

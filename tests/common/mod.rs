@@ -1,0 +1,114 @@
+//! Shared test helpers: a throw-away knowledge base built from the example runbooks.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A temporary copy of the repository's `book.toml`, `runbooks/` and `templates/`.
+pub struct Kb {
+    pub dir: tempfile::TempDir,
+}
+
+impl Kb {
+    /// A copy of the example knowledge base.
+    pub fn examples() -> Kb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(repo.join("book.toml"), dir.path().join("book.toml"))
+            .expect("copy book.toml");
+        copy_dir(&repo.join("runbooks"), &dir.path().join("runbooks"));
+        copy_dir(&repo.join("templates"), &dir.path().join("templates"));
+        Kb { dir }
+    }
+
+    /// An empty knowledge base with the given runbooks (path inside `runbooks/`, text).
+    pub fn with(files: &[(&str, &str)]) -> Kb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n",
+        )
+        .expect("write book.toml");
+        std::fs::create_dir_all(dir.path().join("runbooks")).expect("mkdir");
+        let kb = Kb { dir };
+        for (path, text) in files {
+            kb.write(path, text);
+        }
+        kb
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn runbook_path(&self, path: &str) -> PathBuf {
+        self.root().join("runbooks").join(path)
+    }
+
+    /// Writes a runbook, making sure its modification time differs from the previous version's.
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.runbook_path(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write runbook");
+        bump_mtime(&path);
+    }
+
+    /// `runbook --root <kb> ARGS...`, with colour off.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("runbook").expect("binary");
+        cmd.arg("--root").arg(self.root()).args(args);
+        cmd.env("NO_COLOR", "1")
+            .env_remove("RUNBOOK_ROOT")
+            .env_remove("RUNBOOK_INDEX_DIR");
+        cmd
+    }
+
+    /// Runs a command expected to print JSON and parses it.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cmd(args).output().expect("run");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+
+    /// App ids of a search's hits, in order.
+    pub fn search_apps(&self, query: &str) -> Vec<String> {
+        let results = self.json(&["search", query, "--json"]);
+        results["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| h["app"].as_str().expect("app").to_string())
+            .collect()
+    }
+}
+
+/// Moves a file's modification time forward so a refresh cannot mistake it for unchanged, even
+/// on file systems with coarse timestamps.
+pub fn bump_mtime(path: &Path) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    let _ = file.set_modified(later);
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
