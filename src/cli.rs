@@ -13,6 +13,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::config::Book;
 use crate::error::Error;
 use crate::knowledge_base::KnowledgeBase;
+use crate::remote::RemoteKnowledgeBase;
+use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::views::terminal;
 
@@ -29,6 +31,10 @@ pub struct Cli {
     /// checkouts and shared folders.
     #[arg(long, global = true, env = "RUNBOOK_INDEX_DIR", value_name = "DIR")]
     pub index_dir: Option<PathBuf>,
+
+    /// Ask a running `runbook serve` at this URL instead of a local checkout (search and show).
+    #[arg(long, global = true, env = "RUNBOOK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -128,6 +134,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         );
         return Ok(exit::OK);
     }
+    if let Some(server) = cli.server.as_deref().filter(|s| !s.is_empty()) {
+        let answers = Answers::Remote(RemoteKnowledgeBase::new(server));
+        return match cli.command {
+            Command::Search { query, limit, json } => search(&answers, &query, limit, json),
+            Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
+            _ => bail!("--server works with `search` and `show` only"),
+        };
+    }
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
     let mut book = Book::discover(cli.root.as_deref(), &cwd)?;
     if let Some(dir) = cli.index_dir {
@@ -135,34 +149,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Serve { bind, no_watch } => serve(book, &bind, no_watch),
-        Command::Search { query, limit, json } => {
-            let kb = open_fresh(book)?;
-            let results = kb.search(&query.join(" "), limit)?;
-            if json {
-                print_json(&results)?;
-            } else {
-                print(&terminal::search_results(&results));
-            }
-            Ok(if results.hits.is_empty() {
-                exit::NOTHING_FOUND
-            } else {
-                exit::OK
-            })
-        }
-        Command::Show { app, section, json } => {
-            let kb = open_fresh(book)?;
-            let runbook = match kb.runbook(&app) {
-                Err(Error::NotFound(name)) => return not_found(&kb, &name),
-                other => other?,
-            };
-            let details = kb.details(&runbook, section.as_deref(), today())?;
-            if json {
-                print_json(&details)?;
-            } else {
-                print(&terminal::details(&details));
-            }
-            Ok(exit::OK)
-        }
+        Command::Search { query, limit, json } => search(
+            &Answers::Local(Box::new(open_fresh(book)?)),
+            &query,
+            limit,
+            json,
+        ),
+        Command::Show { app, section, json } => show(
+            &Answers::Local(Box::new(open_fresh(book)?)),
+            &app,
+            section.as_deref(),
+            json,
+        ),
         Command::New {
             app,
             hosting,
@@ -189,6 +187,60 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Where `search` and `show` get their answers: this checkout, or a server's JSON API. Both
+/// print the same.
+enum Answers {
+    Local(Box<KnowledgeBase>),
+    Remote(RemoteKnowledgeBase),
+}
+
+impl Answers {
+    fn search(&self, query: &str, limit: usize) -> crate::Result<SearchResults> {
+        match self {
+            Answers::Local(kb) => kb.search(query, limit),
+            Answers::Remote(remote) => remote.search(query, limit),
+        }
+    }
+
+    fn details(&self, app: &str, section: Option<&str>) -> crate::Result<RunbookDetails> {
+        match self {
+            Answers::Local(kb) => kb.details(&kb.runbook(app)?, section, today()),
+            Answers::Remote(remote) => remote.details(app, section),
+        }
+    }
+}
+
+fn search(answers: &Answers, query: &[String], limit: usize, json: bool) -> anyhow::Result<u8> {
+    let results = answers.search(&query.join(" "), limit)?;
+    if json {
+        print_json(&results)?;
+    } else {
+        print(&terminal::search_results(&results));
+    }
+    Ok(if results.hits.is_empty() {
+        exit::NOTHING_FOUND
+    } else {
+        exit::OK
+    })
+}
+
+fn show(answers: &Answers, app: &str, section: Option<&str>, json: bool) -> anyhow::Result<u8> {
+    let details = match answers.details(app, section) {
+        Err(Error::NotFound(_)) => return not_found(answers, app),
+        Err(e @ Error::NoSuchSection { .. }) => {
+            let _ = writeln!(anstream::stderr(), "{e}");
+            return Ok(exit::NOTHING_FOUND);
+        }
+        other => other?,
+    };
+    if json {
+        print_json(&details)?;
+    } else {
+        print(&terminal::details(&details));
+    }
+    Ok(exit::OK)
+}
+
 /// Opens the knowledge base and refreshes a stale index first, quietly.
 fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
     let kb = KnowledgeBase::open(book)?;
@@ -204,9 +256,9 @@ fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
     Ok(kb)
 }
 
-fn not_found(kb: &KnowledgeBase, name: &str) -> anyhow::Result<u8> {
+fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     let mut message = format!("no runbook is called {name:?} (by app id, alias, host, IP or URL)");
-    let results = kb.search(name, 3)?;
+    let results = answers.search(name, 3)?;
     if !results.hits.is_empty() {
         message.push_str("; did you mean: ");
         let names: Vec<String> = results
@@ -221,13 +273,24 @@ fn not_found(kb: &KnowledgeBase, name: &str) -> anyhow::Result<u8> {
 }
 
 fn serve(book: Book, bind: &str, no_watch: bool) -> anyhow::Result<u8> {
-    let _ = (book, no_watch);
-    let _ = writeln!(
-        anstream::stderr(),
-        "runbook serve: the web server is not built yet; it will listen on http://{bind}/.\n\
-         Meanwhile use `runbook search WORDS` and `runbook show APP` in this terminal."
-    );
-    Ok(exit::USAGE)
+    use std::net::ToSocketAddrs;
+    let addr = bind
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .with_context(|| format!("--bind {bind:?} is not an address like 127.0.0.1:7878"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUNBOOK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let kb = KnowledgeBase::open(book)?;
+    warn_all(kb.index().warnings());
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(crate::web::serve(std::sync::Arc::new(kb), addr, !no_watch))?;
+    Ok(exit::OK)
 }
 
 /// Runs `work` with a progress bar on stderr when it is a terminal.
@@ -334,9 +397,7 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Used when the knowledge base has no `templates/runbook.md` of its own.
 const DEFAULT_TEMPLATE: &str = "---\ntitle: \"{{title}}\"\napp: \"{{app}}\"\nhosting: {{hosting}}\nowner: \"{{owner}}\"\nreviewed: \"{{today}}\"\n---\n# {{title}}\n\n## Login\nTODO: how to log in.\n\n## Escalation\nTODO\n\n## Common problems\nTODO\n\n## Restart\nTODO\n\n## Backups\nTODO\n";
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
+use crate::knowledge_base::today;
 
 fn print(text: &str) {
     let mut out = anstream::stdout();

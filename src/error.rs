@@ -44,9 +44,17 @@ pub enum Error {
     #[error("{0}")]
     Runbook(FileProblem),
 
+    /// A runbook server could not be asked.
+    #[error("{url}: {message}")]
+    Remote { url: String, message: String },
+
     /// Nothing known by this name.
     #[error("no runbook found for {0:?}")]
     NotFound(String),
+
+    /// The runbook exists but has no such section.
+    #[error("{path} has no section {section:?}")]
+    NoSuchSection { section: String, path: String },
 }
 
 impl Error {

@@ -14,6 +14,11 @@ use crate::results::{
 use crate::runbook::Runbook;
 use crate::source;
 
+/// Today's date, for review status.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// A runbook folder and its index.
 pub struct KnowledgeBase {
     book: Book,
@@ -45,8 +50,30 @@ impl KnowledgeBase {
         self.index.rebuild(&self.book, progress)
     }
 
+    /// Searches, and when the whole query names exactly one runbook, adds its fact card and
+    /// login steps as the answer.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        self.index.search(query, limit)
+        let mut results = self.index.search(query, limit)?;
+        results.answer = self.answer(query)?;
+        Ok(results)
+    }
+
+    /// The runbook a query names exactly, with its login steps; `None` when it names none or
+    /// several.
+    pub fn answer(&self, query: &str) -> Result<Option<RunbookDetails>> {
+        let query = query.trim();
+        if query.is_empty() || query.len() > 512 {
+            return Ok(None);
+        }
+        let found = self.lookup(query)?;
+        let [only] = found.as_slice() else {
+            return Ok(None);
+        };
+        // A runbook that cannot be read right now simply gets no answer card.
+        match self.runbook(&only.app) {
+            Ok(runbook) => Ok(Some(self.details(&runbook, None, today())?)),
+            Err(_) => Ok(None),
+        }
     }
 
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
@@ -80,13 +107,13 @@ impl KnowledgeBase {
         section: Option<&str>,
         today: NaiveDate,
     ) -> Result<RunbookDetails> {
-        let chosen =
-            match section {
-                Some(name) => Some(runbook.section(name).ok_or_else(|| {
-                    Error::NotFound(format!("section {name:?} in {}", runbook.path))
-                })?),
-                None => runbook.login_section(),
-            };
+        let chosen = match section {
+            Some(name) => Some(runbook.section(name).ok_or_else(|| Error::NoSuchSection {
+                section: name.to_string(),
+                path: runbook.path.clone(),
+            })?),
+            None => runbook.login_section(),
+        };
         let facts = &runbook.facts;
         let every_days = facts
             .review_every_days

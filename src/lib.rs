@@ -17,10 +17,13 @@ pub mod config;
 pub mod error;
 pub mod index;
 pub mod knowledge_base;
+pub mod remote;
 pub mod results;
 pub mod runbook;
 pub mod source;
 pub mod views;
+pub mod watch;
+pub mod web;
 
 pub use config::Book;
 pub use error::{Error, FileProblem, Result};

@@ -13,6 +13,10 @@ pub struct SearchResults {
     pub total: usize,
     pub took_ms: f64,
     pub hits: Vec<Hit>,
+    /// When the query names exactly one runbook (app id, alias, host, IP or URL): its fact card
+    /// and login steps, so nobody has to click.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<RunbookDetails>,
 }
 
 /// One runbook that matched, at its best section.
@@ -45,7 +49,7 @@ pub struct RunbookSummary {
 
 /// Everything `show` prints about one runbook: its facts, its review status, its sections and
 /// the one section asked for (the Login section by default).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunbookDetails {
     pub path: String,
     /// The sentence to read before picking up the phone, from `hosting`.
@@ -59,7 +63,7 @@ pub struct RunbookDetails {
 }
 
 /// When a runbook was reviewed and whether that is overdue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     pub reviewed: Option<chrono::NaiveDate>,
     pub every_days: u32,
@@ -68,7 +72,7 @@ pub struct Review {
 }
 
 /// A section in a table of contents.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionRef {
     pub heading: String,
     pub anchor: String,
@@ -77,7 +81,7 @@ pub struct SectionRef {
 }
 
 /// A section's Markdown, sub-sections included.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionText {
     pub heading: String,
     pub anchor: String,

@@ -94,15 +94,38 @@ fn filters_narrow_results() {
 #[test]
 fn human_output_leads_with_the_hosting_fact() {
     let kb = Kb::examples();
-    kb.cmd(&["search", "ledgerline"])
+    kb.cmd(&["search", "ledger", "journals"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with(" WE HOST THIS  Ledgerline"))
         .stdout(predicate::str::contains("\u{1b}[").not());
-    kb.cmd(&["search", "payroll"])
+    kb.cmd(&["search", "payslip", "missing"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with(" VENDOR  Payroll"));
+}
+
+#[test]
+fn a_query_naming_one_runbook_prints_its_fact_card_and_login_first() {
+    let kb = Kb::examples();
+    let out = kb.cmd(&["search", "10.44.7.19"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Ledgerline (ledgerline)\n WE HOST THIS  Hosted by us"),
+        "{text}"
+    );
+    let login = text.find("## Login").expect("login steps");
+    let hits = text
+        .find(" WE HOST THIS  Ledgerline ·")
+        .expect("the hit list follows");
+    assert!(login < hits);
+    let json = kb.json(&["search", "invoicing", "--json"]);
+    assert_eq!(
+        json["answer"]["app"], "billing",
+        "an alias names one runbook"
+    );
+    let json = kb.json(&["search", "restart", "--json"]);
+    assert!(json.get("answer").is_none());
 }
 
 #[test]
@@ -168,7 +191,9 @@ fn show_section_picks_any_section_case_and_prefix_insensitively() {
     kb.cmd(&["show", "stockpile", "--section", "no such section"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("no such section"));
+        .stderr(predicate::str::contains(
+            "runbooks/stockpile.md has no section \"no such section\"",
+        ));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use tantivy::TantivyDocument;
 
 use super::schema::Fields;
-use crate::runbook::{Runbook, facts::url_host};
+use crate::runbook::{Runbook, app_from_path, facts::url_host};
 
 /// The grouping id of a runbook: a hash of its path.
 pub fn runbook_id(path: &str) -> u64 {
@@ -18,7 +18,10 @@ pub fn key(name: &str) -> String {
 /// Every exact name a runbook answers to.
 pub fn keys(runbook: &Runbook) -> Vec<String> {
     let f = &runbook.facts;
+    // The path-derived id answers too, so links between runbook files resolve whatever `app` says.
+    let path_id = app_from_path(&runbook.id_path);
     let mut keys: Vec<String> = std::iter::once(f.app.as_str())
+        .chain(std::iter::once(path_id.as_str()))
         .chain(std::iter::once(f.title.as_str()))
         .chain(f.aliases.iter().map(String::as_str))
         .chain(f.addresses())

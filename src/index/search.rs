@@ -84,6 +84,7 @@ impl SearchIndex {
             total,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             hits,
+            answer: None,
         })
     }
 

@@ -132,14 +132,15 @@ pub struct Vendor {
 }
 
 /// A front-matter value that could not be used as its key requires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactIssue {
     pub key: String,
     pub message: String,
 }
 
 /// Everything the front matter says about an application.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Facts {
     pub title: String,
     pub app: String,
@@ -327,6 +328,14 @@ fn scalar_string(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// An unknown key's value as people read it: strings as they are, anything else as JSON.
+pub fn display_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -19,6 +19,8 @@ use crate::error::FileProblem;
 pub struct Runbook {
     /// Path relative to the knowledge base root, `/`-separated.
     pub path: String,
+    /// Path inside the runbook folder, `/`-separated: links between runbooks are relative to it.
+    pub id_path: String,
     pub facts: Facts,
     /// Whether the file had a front matter block at all.
     pub has_front_matter: bool,
@@ -66,6 +68,7 @@ impl Runbook {
         let facts = Facts::from_mapping(mapping, &title, &app_from_path(id_path));
         Ok(Runbook {
             path: path.to_string(),
+            id_path: id_path.to_string(),
             facts,
             has_front_matter: split.yaml.is_some(),
             body: split.body.to_string(),

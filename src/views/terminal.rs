@@ -10,6 +10,7 @@ use anstyle::{AnsiColor, Style};
 use crate::index::RefreshReport;
 use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
+use crate::runbook::facts::display_value;
 
 const WIDTH: usize = 80;
 const INDENT: &str = "    ";
@@ -44,6 +45,10 @@ fn badge(hosting: Option<Hosting>) -> String {
 /// `runbook search` output.
 pub fn search_results(results: &SearchResults) -> String {
     let mut out = String::new();
+    if let Some(answer) = &results.answer {
+        out.push_str(&details(answer));
+        let _ = writeln!(out, "{}{}{:#}", dim(), "─".repeat(WIDTH), dim());
+    }
     if results.hits.is_empty() {
         let _ = writeln!(
             out,
@@ -152,11 +157,7 @@ pub fn details(d: &RunbookDetails) -> String {
     }
     row("File", &d.path);
     for (key, value) in &f.extra {
-        let shown = match value {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        row(key, &shown);
+        row(key, &display_value(value));
     }
     out.push('\n');
     match &d.section {
@@ -321,6 +322,7 @@ mod tests {
                 anchor: "login".into(),
                 snippet: "ssh to <mark>billing01</mark> &amp; check &lt;logs&gt;".into(),
             }],
+            answer: None,
         }
     }
 

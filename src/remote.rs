@@ -1,0 +1,97 @@
+//! Asking a running server instead of a local checkout: support staff have no git clone, so
+//! `runbook search` and `runbook show` can read a server's JSON API (`--server URL`) and print
+//! exactly what they print locally.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::results::{RunbookDetails, SearchResults};
+
+/// A `runbook serve` somewhere.
+pub struct RemoteKnowledgeBase {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl RemoteKnowledgeBase {
+    /// `base` is the server's URL, e.g. `http://runbooks.example.com:7878`.
+    pub fn new(base: &str) -> RemoteKnowledgeBase {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .build();
+        RemoteKnowledgeBase {
+            base: base.trim_end_matches('/').to_string(),
+            agent: config.into(),
+        }
+    }
+
+    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        let url = format!("{}/api/search?q={}&limit={limit}", self.base, encode(query));
+        self.get(&url, query, None)
+    }
+
+    /// The details `show` prints; `section` as with `--section`.
+    pub fn details(&self, app: &str, section: Option<&str>) -> Result<RunbookDetails> {
+        let mut url = format!("{}/api/runbooks/{}", self.base, encode(app));
+        if let Some(section) = section {
+            url.push_str("?section=");
+            url.push_str(&encode(section));
+        }
+        self.get(&url, app, section)
+    }
+
+    fn get<T: DeserializeOwned>(&self, url: &str, what: &str, section: Option<&str>) -> Result<T> {
+        let remote = |message: String| Error::Remote {
+            url: url.to_string(),
+            message,
+        };
+        let mut response = self
+            .agent
+            .get(url)
+            .header("Accept", "application/json")
+            .call()
+            .map_err(|e| remote(e.to_string()))?;
+        match response.status().as_u16() {
+            200 => {
+                let text = response
+                    .body_mut()
+                    .read_to_string()
+                    .map_err(|e| remote(e.to_string()))?;
+                serde_json::from_str(&text).map_err(|e| remote(format!("unexpected answer: {e}")))
+            }
+            404 => {
+                let body: serde_json::Value = response.body_mut().read_json_lenient();
+                match (body["kind"].as_str(), section) {
+                    (Some("section"), Some(section)) => Err(Error::NoSuchSection {
+                        section: section.to_string(),
+                        path: what.to_string(),
+                    }),
+                    _ => Err(Error::NotFound(what.to_string())),
+                }
+            }
+            status => Err(remote(format!("the server answered {status}"))),
+        }
+    }
+}
+
+/// Reads a body as JSON, or `null` when it is not.
+trait ReadJsonLenient {
+    fn read_json_lenient(&mut self) -> serde_json::Value;
+}
+
+impl ReadJsonLenient for ureq::Body {
+    fn read_json_lenient(&mut self) -> serde_json::Value {
+        self.read_to_string()
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Percent-encodes a whole query-string or path value (a `/` in an app id included).
+fn encode(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -1,0 +1,140 @@
+//! The JSON API under `/api/`, plus `/healthz` and `/metrics`.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::IndexGauges;
+use super::{AppState, MAX_LIMIT, MAX_QUERY_CHARS, WebError};
+use crate::knowledge_base::today;
+use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
+use crate::views::markdown;
+
+/// Query string of search requests. `limit` is text so a malformed one means "default", not 400.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub limit: Option<String>,
+}
+
+impl SearchParams {
+    pub fn limit(&self, default: usize) -> usize {
+        self.limit
+            .as_deref()
+            .and_then(|l| l.trim().parse::<usize>().ok())
+            .map_or(default, |l| l.clamp(1, MAX_LIMIT))
+    }
+
+    pub fn query(&self) -> Result<&str, WebError> {
+        if self.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(WebError::QueryTooLong);
+        }
+        Ok(self.q.trim())
+    }
+}
+
+/// `GET /api/search?q=&limit=`: DESIGN.md's search contract.
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResults>, WebError> {
+    let query = params.query()?.to_string();
+    let limit = params.limit(10);
+    let results = state.blocking(move |kb| kb.search(&query, limit)).await??;
+    Ok(Json(results))
+}
+
+/// `GET /api/runbooks`: every runbook with its headline facts.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<RunbookSummary>>, WebError> {
+    Ok(Json(state.blocking(|kb| kb.list()).await??))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RunbookParams {
+    pub section: Option<String>,
+}
+
+/// A runbook: `show`'s details plus the whole body as sanitized HTML.
+#[derive(Debug, Serialize)]
+pub struct RunbookPayload {
+    #[serde(flatten)]
+    pub details: RunbookDetails,
+    pub html: String,
+}
+
+/// `GET /api/runbooks/{app}?section=`: facts, sections, rendered HTML. `app` may be any name the
+/// runbook answers to.
+pub async fn runbook(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+    Query(params): Query<RunbookParams>,
+) -> Result<Json<RunbookPayload>, WebError> {
+    let payload = state
+        .blocking(move |kb| -> crate::Result<RunbookPayload> {
+            let runbook = kb.runbook(&app)?;
+            let details = kb.details(&runbook, params.section.as_deref(), today())?;
+            Ok(RunbookPayload {
+                details,
+                html: markdown::render(&runbook),
+            })
+        })
+        .await?
+        .map_err(|e| match WebError::from(e) {
+            WebError::NotFound(what) => WebError::NotFoundJson {
+                kind: "runbook",
+                message: format!("no runbook found for {what:?}"),
+            },
+            other => other,
+        })?;
+    Ok(Json(payload))
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    /// False until the first refresh after start-up has finished.
+    ready: bool,
+    runbooks: usize,
+    watching: bool,
+    reindexes: u64,
+    /// Files left out of the index, with why.
+    problems: Vec<crate::FileProblem>,
+}
+
+/// `GET /healthz`: 200 with the number of runbooks indexed and any files left out.
+pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+    let (runbooks, problems) = state
+        .blocking(|kb| (kb.index().indexed(), kb.index().problems()))
+        .await?;
+    Ok(Json(Health {
+        status: "ok",
+        ready: state.ready.load(Ordering::Relaxed),
+        runbooks,
+        watching: state.watching.load(Ordering::Relaxed),
+        reindexes: state.metrics.reindex_count(),
+        problems,
+    }))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+    let gauges = state
+        .blocking(|kb| IndexGauges {
+            runbooks: kb.index().indexed(),
+            files_with_errors: kb.index().problems().len(),
+        })
+        .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&gauges),
+    ))
+}

@@ -1,0 +1,296 @@
+//! The web server: the support desk's search page, runbook pages and the JSON API, on axum.
+//!
+//! The web layer knows the knowledge base only through [`KnowledgeBase`]'s API; it never reads
+//! files or touches the index itself. Index calls are synchronous and CPU-bound, so handlers run
+//! them on tokio's blocking pool.
+
+mod api;
+mod assets;
+pub mod metrics;
+mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::knowledge_base::KnowledgeBase;
+use metrics::Metrics;
+
+/// Longest query accepted; longer ones get 414 rather than tying up the index.
+pub const MAX_QUERY_CHARS: usize = 1024;
+/// Most results one request may ask for.
+pub const MAX_LIMIT: usize = 200;
+/// Time a request may take before it is answered with 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub kb: Arc<KnowledgeBase>,
+    pub metrics: Arc<Metrics>,
+    /// Whether the runbook folder is being watched.
+    pub watching: Arc<AtomicBool>,
+    /// Whether the first refresh after start-up has finished.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(kb: Arc<KnowledgeBase>) -> AppState {
+        AppState {
+            kb,
+            metrics: Arc::new(Metrics::default()),
+            watching: Arc::new(AtomicBool::new(false)),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Refreshes the index from the runbook folder, recording how long it took.
+    pub async fn reindex(&self) {
+        let kb = self.kb.clone();
+        let started = Instant::now();
+        let outcome = tokio::task::spawn_blocking(move || kb.refresh(&mut |_, _| {})).await;
+        self.metrics.record_reindex(started.elapsed());
+        self.ready.store(true, Ordering::Relaxed);
+        match outcome {
+            Ok(Ok(report)) => {
+                if report.updated > 0 || report.removed > 0 {
+                    tracing::info!(
+                        updated = report.updated,
+                        removed = report.removed,
+                        indexed = report.indexed,
+                        left_out = report.problems.len(),
+                        "reindexed in {:.1} ms",
+                        report.took.as_secs_f64() * 1000.0
+                    );
+                }
+                for problem in &report.problems {
+                    tracing::debug!("left out: {problem}");
+                }
+            }
+            Ok(Err(e)) => tracing::error!("reindex failed, still serving the last good index: {e}"),
+            Err(e) => tracing::error!("reindex task failed: {e}"),
+        }
+    }
+
+    /// Runs index work off the async threads.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&KnowledgeBase) -> T + Send + 'static,
+    ) -> Result<T, WebError> {
+        let kb = self.kb.clone();
+        tokio::task::spawn_blocking(move || work(&kb))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))
+    }
+}
+
+/// Errors a handler answers with. Never a 500 for bad input: that is a 4xx.
+#[derive(Debug)]
+pub enum WebError {
+    NotFound(String),
+    /// Not found, answered as JSON (for the API): `{"error": message, "kind": "runbook"|"section"}`.
+    NotFoundJson {
+        kind: &'static str,
+        message: String,
+    },
+    QueryTooLong,
+    Internal(String),
+}
+
+impl From<crate::Error> for WebError {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::NotFound(name) => WebError::NotFound(name),
+            e @ crate::Error::NoSuchSection { .. } => WebError::NotFoundJson {
+                kind: "section",
+                message: e.to_string(),
+            },
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Builds the application: routes, security headers, metrics.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::search_page))
+        .route("/fragments/results", get(pages::results_fragment))
+        .route("/runbooks/{*app}", get(pages::runbook_page))
+        .route("/api/search", get(api::search))
+        .route("/api/runbooks", get(api::list))
+        .route("/api/runbooks/{*app}", get(api::runbook))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/static/{file}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// Counts requests by route (the pattern, not the raw path, so the label set stays small).
+async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .record_request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
+/// the first refresh and (unless `watch` is false) the folder watcher.
+pub async fn serve(kb: Arc<KnowledgeBase>, addr: SocketAddr, watch: bool) -> anyhow::Result<()> {
+    use anyhow::Context;
+
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
+    })?;
+    let state = AppState::new(kb.clone());
+    let (changes, mut changed) = tokio::sync::mpsc::channel::<()>(1);
+
+    // One task applies refreshes, one at a time; a burst of changes while one runs collapses into
+    // a single follow-up.
+    let reindexer = state.clone();
+    tokio::spawn(async move {
+        reindexer.reindex().await;
+        while changed.recv().await.is_some() {
+            reindexer.reindex().await;
+        }
+    });
+
+    let _watcher = if watch {
+        let notify = changes.clone();
+        let on_change = move || {
+            let _ = notify.try_send(());
+        };
+        match crate::watch::watch(&kb.book().src, on_change) {
+            Ok(watcher) => {
+                state.watching.store(true, Ordering::Relaxed);
+                if watcher.is_polling() {
+                    tracing::warn!("watching the runbook folder by polling every second");
+                }
+                // A slow safety net for anything a watcher can miss (network file systems).
+                let periodic = changes.clone();
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs(60));
+                    tick.tick().await;
+                    loop {
+                        tick.tick().await;
+                        let _ = periodic.try_send(());
+                    }
+                });
+                Some(watcher)
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot watch {}: {e}; changes need a restart",
+                    kb.book().src.display()
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let local = listener.local_addr().unwrap_or(addr);
+    tracing::info!(
+        "serving {} ({}) on http://{local}/",
+        kb.book().title,
+        kb.book().src.display()
+    );
+    println!(
+        "runbook: serving {} on http://{local}/ (Ctrl-C stops)",
+        kb.book().title
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::NotFound(what) => pages::not_found_page(&what).into_response(),
+            WebError::NotFoundJson { kind, message } => (
+                StatusCode::NOT_FOUND,
+                axum::Json(serde_json::json!({ "error": message, "kind": kind })),
+            )
+                .into_response(),
+            WebError::QueryTooLong => (
+                StatusCode::URI_TOO_LONG,
+                format!("query longer than {MAX_QUERY_CHARS} characters"),
+            )
+                .into_response(),
+            WebError::Internal(message) => {
+                tracing::error!("request failed: {message}");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the knowledge base could not answer; try again",
+                )
+                    .into_response()
+            }
+        }
+    }
+}

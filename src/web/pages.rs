@@ -1,0 +1,406 @@
+//! Server-rendered HTML pages: search, results, runbook pages, and helpful 404s. They work
+//! without JavaScript; `assets/app.js` only enhances them.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::api::SearchParams;
+use super::{AppState, WebError};
+use crate::knowledge_base::today;
+use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
+use crate::runbook::facts::display_value;
+use crate::runbook::{Hosting, Runbook};
+use crate::views::markdown;
+
+/// Results shown on the page.
+const PAGE_LIMIT: usize = 20;
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage<'a> {
+    site: &'a str,
+    q: &'a str,
+    results: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct ResultsView {
+    q: String,
+    total: usize,
+    took: String,
+    answer: Option<String>,
+    hits: Vec<HitView>,
+    /// For an empty query: every runbook, grouped by owner.
+    owners: Vec<OwnerGroup>,
+}
+
+struct HitView {
+    title: String,
+    url: String,
+    section: String,
+    snippet: String,
+    hosting: HostingView,
+    owner: String,
+    path: String,
+}
+
+struct OwnerGroup {
+    owner: String,
+    runbooks: Vec<ListedRunbook>,
+}
+
+struct ListedRunbook {
+    title: String,
+    url: String,
+    hosting: HostingView,
+}
+
+/// How a hosting value looks: a CSS class and the words on the badge.
+struct HostingView {
+    class: &'static str,
+    badge: &'static str,
+    advice: &'static str,
+}
+
+impl HostingView {
+    fn of(hosting: Option<Hosting>) -> HostingView {
+        match hosting {
+            Some(h) => HostingView {
+                class: h.as_str(),
+                badge: h.badge(),
+                advice: h.advice(),
+            },
+            None => HostingView {
+                class: "unknown",
+                badge: "HOSTING UNKNOWN",
+                advice: "Hosting unknown — the runbook does not say who runs the servers",
+            },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "card.html")]
+struct CardView {
+    title: String,
+    url: String,
+    hosting: HostingView,
+    owner: String,
+    summary: String,
+    system: String,
+    contacts: Vec<ContactView>,
+    vendor: Option<VendorView>,
+    servers: Vec<ServerView>,
+    urls: Vec<UrlView>,
+    review: String,
+    overdue: bool,
+    extra: Vec<(String, String)>,
+    /// The login steps, rendered, on answer cards.
+    login: Option<String>,
+}
+
+struct ContactView {
+    name: String,
+    role: String,
+    phone: String,
+    tel: String,
+    email: String,
+    hours: String,
+}
+
+struct VendorView {
+    name: String,
+    phone: String,
+    tel: String,
+    email: String,
+    contract: String,
+    call_when: String,
+    expires: String,
+}
+
+struct ServerView {
+    host: String,
+    ip: String,
+    role: String,
+}
+
+struct UrlView {
+    url: String,
+    linkable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "runbook.html")]
+struct RunbookPage<'a> {
+    site: &'a str,
+    title: String,
+    card: String,
+    toc: Vec<TocEntry>,
+    body: String,
+    path: String,
+}
+
+struct TocEntry {
+    anchor: String,
+    heading: String,
+    level: u8,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    site: &'a str,
+    what: &'a str,
+}
+
+/// `GET /` and `GET /?q=`.
+pub async fn search_page(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>, WebError> {
+    let q = params.query()?.to_string();
+    let results = results_html(&state, q.clone(), params.limit(PAGE_LIMIT)).await?;
+    let site = state.kb.book().title.clone();
+    render(&SearchPage {
+        site: &site,
+        q: &q,
+        results,
+    })
+}
+
+/// `GET /fragments/results?q=`: the results part of the page, for search as you type.
+pub async fn results_fragment(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>, WebError> {
+    let q = params.query()?.to_string();
+    Ok(Html(
+        results_html(&state, q, params.limit(PAGE_LIMIT)).await?,
+    ))
+}
+
+async fn results_html(state: &AppState, q: String, limit: usize) -> Result<String, WebError> {
+    if q.is_empty() {
+        let all = state.blocking(|kb| kb.list()).await??;
+        return render_string(&ResultsView {
+            q,
+            total: all.len(),
+            took: String::new(),
+            answer: None,
+            hits: Vec::new(),
+            owners: group_by_owner(all),
+        });
+    }
+    let query = q.clone();
+    let (results, answer_runbook) = state
+        .blocking(
+            move |kb| -> crate::Result<(SearchResults, Option<Runbook>)> {
+                let results = kb.search(&query, limit)?;
+                // The answer card shows the login steps rendered, so it needs the runbook itself.
+                let runbook = match &results.answer {
+                    Some(answer) => kb.runbook(&answer.facts.app).ok(),
+                    None => None,
+                };
+                Ok((results, runbook))
+            },
+        )
+        .await??;
+    let answer = match (&results.answer, &answer_runbook) {
+        (Some(details), Some(runbook)) => Some(render_string(&card(details, Some(runbook)))?),
+        _ => None,
+    };
+    render_string(&ResultsView {
+        q,
+        total: results.total,
+        took: format!("{:.1}", results.took_ms),
+        answer,
+        hits: results.hits.iter().map(hit_view).collect(),
+        owners: Vec::new(),
+    })
+}
+
+fn hit_view(hit: &crate::results::Hit) -> HitView {
+    let mut url = markdown::runbook_url(&hit.app);
+    if !hit.anchor.is_empty() {
+        url.push('#');
+        url.push_str(&hit.anchor);
+    }
+    HitView {
+        title: hit.title.clone(),
+        url,
+        section: hit.section.clone(),
+        snippet: hit.snippet.clone(),
+        hosting: HostingView::of(hit.hosting),
+        owner: hit.owner.clone().unwrap_or_else(|| "owner unknown".into()),
+        path: hit.path.clone(),
+    }
+}
+
+fn group_by_owner(all: Vec<RunbookSummary>) -> Vec<OwnerGroup> {
+    let mut groups: std::collections::BTreeMap<String, Vec<ListedRunbook>> = Default::default();
+    for rb in all {
+        groups
+            .entry(rb.owner.clone().unwrap_or_else(|| "owner unknown".into()))
+            .or_default()
+            .push(ListedRunbook {
+                url: markdown::runbook_url(&rb.app),
+                title: rb.title,
+                hosting: HostingView::of(rb.hosting),
+            });
+    }
+    groups
+        .into_iter()
+        .map(|(owner, runbooks)| OwnerGroup { owner, runbooks })
+        .collect()
+}
+
+/// `GET /runbooks/{app}`.
+pub async fn runbook_page(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+) -> Result<Response, WebError> {
+    let (runbook, details) = state
+        .blocking(move |kb| -> crate::Result<(Runbook, RunbookDetails)> {
+            let runbook = kb.runbook(&app)?;
+            let details = kb.details(&runbook, None, today())?;
+            Ok((runbook, details))
+        })
+        .await??;
+    let site = state.kb.book().title.clone();
+    let card = render_string(&card(&details, None))?;
+    let page = RunbookPage {
+        site: &site,
+        title: runbook.facts.title.clone(),
+        card,
+        toc: runbook
+            .sections
+            .iter()
+            .filter(|s| (2..=3).contains(&s.level))
+            .map(|s| TocEntry {
+                anchor: s.anchor.clone(),
+                heading: s.heading.clone(),
+                level: s.level,
+            })
+            .collect(),
+        body: markdown::render(&runbook),
+        path: runbook.path.clone(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// Any other path.
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    let site = state.kb.book().title.clone();
+    not_found_with(&site, "that page")
+}
+
+/// A 404 page for something that is not there.
+pub fn not_found_page(what: &str) -> Response {
+    not_found_with("Runbooks", what)
+}
+
+fn not_found_with(site: &str, what: &str) -> Response {
+    let html = NotFoundPage { site, what }
+        .render()
+        .unwrap_or_else(|_| "not found".to_string());
+    (StatusCode::NOT_FOUND, Html(html)).into_response()
+}
+
+fn card(details: &RunbookDetails, login_from: Option<&Runbook>) -> CardView {
+    let f = &details.facts;
+    let tel = |phone: &Option<String>| {
+        phone
+            .as_deref()
+            .map(|p| {
+                p.chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let review = match (
+        details.review.reviewed,
+        details.review.due,
+        details.review.overdue,
+    ) {
+        (Some(r), Some(due), true) => format!("Reviewed {r}. Review overdue since {due}."),
+        (Some(r), Some(due), false) => format!("Reviewed {r}; next review due {due}."),
+        (Some(r), None, _) => format!("Reviewed {r}."),
+        _ => "Never reviewed.".to_string(),
+    };
+    let login = login_from.and_then(|runbook| {
+        let section = details.section.as_ref()?;
+        Some(markdown::render_fragment(
+            &section.markdown,
+            &runbook.id_path,
+        ))
+    });
+    CardView {
+        title: f.title.clone(),
+        url: markdown::runbook_url(&f.app),
+        hosting: HostingView::of(f.hosting),
+        owner: f.owner.clone().unwrap_or_else(|| "unknown".into()),
+        summary: text(&f.summary),
+        system: text(&f.system),
+        contacts: f
+            .contacts
+            .iter()
+            .map(|c| ContactView {
+                name: text(&c.name),
+                role: text(&c.role),
+                tel: tel(&c.phone),
+                phone: text(&c.phone),
+                email: text(&c.email),
+                hours: text(&c.hours),
+            })
+            .collect(),
+        vendor: f.vendor.as_ref().map(|v| VendorView {
+            name: text(&v.name),
+            tel: tel(&v.phone),
+            phone: text(&v.phone),
+            email: text(&v.email),
+            contract: text(&v.contract),
+            call_when: text(&v.call_when),
+            expires: text(&v.expires),
+        }),
+        servers: f
+            .servers
+            .iter()
+            .map(|s| ServerView {
+                host: text(&s.host),
+                ip: text(&s.ip),
+                role: text(&s.role),
+            })
+            .collect(),
+        urls: f
+            .urls
+            .iter()
+            .map(|u| UrlView {
+                linkable: u.starts_with("https://") || u.starts_with("http://"),
+                url: u.clone(),
+            })
+            .collect(),
+        review,
+        overdue: details.review.overdue,
+        extra: f
+            .extra
+            .iter()
+            .map(|(k, v)| (k.clone(), display_value(v)))
+            .collect(),
+        login,
+    }
+}
+
+fn render_string(template: &impl Template) -> Result<String, WebError> {
+    template
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+fn render(template: &impl Template) -> Result<Html<String>, WebError> {
+    render_string(template).map(Html)
+}

@@ -1,0 +1,322 @@
+//! `runbook serve` as a real process: live reindexing of saved, renamed, deleted and bulk-changed
+//! runbooks, searches answered while a reindex runs, a clear error for a taken port, shutdown on
+//! SIGTERM, and the CLI asking a server.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Kb;
+
+/// A running server on a free port, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(kb: &Kb, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+            .arg("--root")
+            .arg(kb.root())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env_remove("RUNBOOK_INDEX_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("banner");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        let server = Server { child, base };
+        server.wait_until(Duration::from_secs(20), "ready", |s| {
+            s.json("/healthz")["ready"] == true
+        });
+        server
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let mut response = agent
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .expect("request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
+    fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
+    fn apps(&self, query: &str) -> Vec<String> {
+        self.json(&format!("/api/search?q={query}&limit=50"))["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| h["app"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Polls until `done` holds; returns how long it took. Panics after `limit`.
+    fn wait_until(&self, limit: Duration, what: &str, done: impl Fn(&Server) -> bool) -> Duration {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if done(self) {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{what}: not within {limit:?}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn runbook_text(title: &str, word: &str) -> String {
+    format!(
+        "---\ntitle: {title}\nhosting: self\nowner: team-test\n---\n# {title}\n\n## Login\n{word}\n"
+    )
+}
+
+#[test]
+fn a_saved_file_is_searchable_without_a_restart() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    kb.write(
+        "axolotl.md",
+        &runbook_text("Axolotl tracker", "gillsprocket"),
+    );
+    let took = server.wait_until(LIMIT, "new file searchable", |s| {
+        s.apps("gillsprocket") == ["axolotl"]
+    });
+    println!("new file searchable after {took:?}");
+
+    let text = std::fs::read_to_string(kb.runbook_path("billing.md")).unwrap();
+    kb.write(
+        "billing.md",
+        &text.replace("## Restart", "## Restart\nquuxinator restarts.\n"),
+    );
+    let took = server.wait_until(LIMIT, "edit searchable", |s| {
+        s.apps("quuxinator") == ["billing"]
+    });
+    println!("edit searchable after {took:?}");
+}
+
+#[test]
+fn a_save_by_rename_as_editors_do_is_picked_up() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    // vim and VS Code write a temporary file and rename it over the original
+    let target = kb.runbook_path("vpn.md");
+    let temp = kb.runbook_path(".vpn.md.swp");
+    let text = std::fs::read_to_string(&target).unwrap();
+    std::fs::write(
+        &temp,
+        text.replace("## Login", "## Login\nflibbertigibbet\n"),
+    )
+    .unwrap();
+    std::fs::rename(&temp, &target).unwrap();
+    server.wait_until(LIMIT, "renamed-over file searchable", |s| {
+        s.apps("flibbertigibbet") == ["vpn"]
+    });
+
+    // and a runbook renamed to another name moves with it
+    std::fs::rename(
+        kb.runbook_path("wiki.md"),
+        kb.runbook_path("knowledge-wiki.md"),
+    )
+    .unwrap();
+    server.wait_until(LIMIT, "rename seen", |s| {
+        let list = s.json("/api/runbooks");
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["path"] == "runbooks/knowledge-wiki.md")
+            && !list
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["path"] == "runbooks/wiki.md")
+    });
+}
+
+#[test]
+fn a_deleted_file_leaves_the_results() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    assert!(server.apps("peoplewise").contains(&"hr".to_string()));
+    std::fs::remove_file(kb.runbook_path("people/hr.md")).unwrap();
+    server.wait_until(LIMIT, "deleted file gone", |s| {
+        !s.apps("peoplewise").contains(&"hr".to_string())
+    });
+    assert_eq!(server.json("/healthz")["runbooks"], 13);
+}
+
+#[test]
+fn a_bulk_change_is_indexed_and_searches_keep_answering_meanwhile() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    let base = server.base.clone();
+    let searching = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let (mut ok, mut failed) = (0, 0);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(3) {
+            match agent.get(&format!("{base}/api/search?q=billing")).call() {
+                Ok(mut r) if r.status() == 200 => {
+                    let body = r.body_mut().read_to_string().unwrap_or_default();
+                    if body.contains("\"app\":\"billing\"") {
+                        ok += 1
+                    } else {
+                        failed += 1
+                    }
+                }
+                _ => failed += 1,
+            }
+        }
+        (ok, failed)
+    });
+    // like a `git pull` touching hundreds of files at once
+    for i in 0..300 {
+        kb.write(
+            &format!("bulk/app-{i:03}.md"),
+            &runbook_text(&format!("Bulk app {i}"), "bulkmarker"),
+        );
+    }
+    server.wait_until(Duration::from_secs(30), "bulk change indexed", |s| {
+        s.json("/api/search?q=bulkmarker&limit=1")["total"] == 300
+    });
+    let (ok, failed) = searching.join().expect("search thread");
+    println!("searches during reindex: {ok} answered, {failed} failed");
+    assert!(ok > 0);
+    assert_eq!(
+        failed, 0,
+        "every search during the reindex answered from the last good index"
+    );
+    let reindexes = server.json("/healthz")["reindexes"].as_u64().unwrap();
+    assert!(
+        reindexes < 150,
+        "300 files were debounced into few reindexes, not one each: {reindexes}"
+    );
+}
+
+#[test]
+fn no_watch_means_no_reindex_on_change() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &["--no-watch"]);
+    assert_eq!(server.json("/healthz")["watching"], false);
+    kb.write("late.md", &runbook_text("Late", "zzlatezz"));
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(server.apps("zzlatezz").is_empty());
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let kb = Kb::examples();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .arg("--root")
+        .arg(kb.root())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--bind"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let kb = Kb::examples();
+    let mut server = Server::start(&kb, &[]);
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(started.elapsed() < LIMIT, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_cli_asks_a_server_and_prints_exactly_what_it_prints_locally() {
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    for args in [
+        vec!["search", "sidekiq", "restart"],
+        vec!["search", "10.44.7.19"],
+        vec!["show", "billing"],
+        vec!["show", "stockpile", "--section", "ora-12541"],
+        vec!["show", "billing", "--json"],
+    ] {
+        let local = kb.cmd(&args).output().unwrap();
+        let remote = assert_cmd::Command::cargo_bin("runbook")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .env("RUNBOOK_SERVER", &server.base)
+            .current_dir(std::env::temp_dir())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(remote.status.code(), local.status.code(), "{args:?}");
+        let strip_timing = |out: &[u8]| {
+            String::from_utf8_lossy(out)
+                .lines()
+                .filter(|l| !l.contains(" ms"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            strip_timing(&remote.stdout),
+            strip_timing(&local.stdout),
+            "{args:?}"
+        );
+    }
+    let missing = assert_cmd::Command::cargo_bin("runbook")
+        .unwrap()
+        .args(["--server", &server.base, "show", "no-such-app"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+}
