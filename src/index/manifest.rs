@@ -53,9 +53,12 @@ impl Manifest {
     /// Writes the manifest atomically (a temporary file renamed over the old one).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(&mut file, self)?;
-        file.flush()?;
+        let file = tempfile::NamedTempFile::new_in(dir)?;
+        // serde_json writes token by token: unbuffered, that is a syscall per token.
+        let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
+        serde_json::to_writer(&mut writer, self)?;
+        writer.flush()?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
         file.persist(path).map_err(|e| e.error)?;
         Ok(())
     }

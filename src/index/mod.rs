@@ -268,11 +268,14 @@ impl SearchIndex {
             .collect();
 
         let mut report = RefreshReport::default();
+        let touched_any = !touched.is_empty();
         for (path, entry) in touched {
             state.manifest.files.insert(path, entry);
         }
         if upserts.is_empty() && gone.is_empty() && !clear {
-            self.save_manifest(&state.manifest);
+            if touched_any {
+                self.save_manifest(&state.manifest);
+            }
             return Ok(self.finish(report, &state.manifest, listing.problems, started));
         }
 

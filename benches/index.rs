@@ -1,0 +1,54 @@
+//! Index build throughput, against its floor: reading and parsing the same files without
+//! indexing them. `cargo bench --bench index` (RUNBOOK_BENCH_N=100000 for the large corpus).
+
+mod support;
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use runbook::{Book, KnowledgeBase, source};
+
+fn build(c: &mut Criterion) {
+    let n = support::corpus_size();
+    let (root, bytes) = support::knowledge_base(n);
+    let book = Book::load(&root).expect("book");
+
+    let mut group = c.benchmark_group(format!("build_{n}"));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(30));
+    group.throughput(Throughput::Bytes(bytes));
+
+    group.bench_function("parse_only", |b| {
+        b.iter(|| {
+            let listing = source::list(&book);
+            let mut sections = 0;
+            for file in &listing.files {
+                if let Ok((runbook, _)) = source::load(file, book.settings.max_file_bytes) {
+                    sections += runbook.sections.len();
+                }
+            }
+            sections
+        })
+    });
+
+    group.bench_function("full_index_build", |b| {
+        b.iter_with_setup(
+            || {
+                let state = tempfile::tempdir().expect("temp dir");
+                let mut book = book.clone();
+                book.state_dir = state.path().to_path_buf();
+                (state, KnowledgeBase::open(book).expect("open"))
+            },
+            |(state, kb)| {
+                let report = kb.rebuild(&mut |_, _| {}).expect("build");
+                assert_eq!(report.indexed, n);
+                drop(kb);
+                state
+            },
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, build);
+criterion_main!(benches);

@@ -1,0 +1,41 @@
+//! In-process search latency on a warm index, for each kind of query people type.
+//! `cargo bench --bench search` (RUNBOOK_BENCH_N=100000 for the large corpus).
+
+mod support;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use runbook::{Book, KnowledgeBase};
+
+/// The query mix: (kind, query). Shared with the HTTP load script (benches/queries.txt).
+const QUERIES: &[(&str, &str)] = &[
+    ("plain", "database connection pool"),
+    ("plain", "restart worker"),
+    ("identifier", "billing00-17.prod.example.com"),
+    ("identifier", "10.20.30.12"),
+    ("prefix", "certif"),
+    ("typo", "replcation lag"),
+    ("phrase", "\"disk full\""),
+    ("filtered", "timeout owner:team-payments"),
+    ("filtered", "hosting:vendor sso"),
+];
+
+fn search(c: &mut Criterion) {
+    let n = support::corpus_size();
+    let (root, _) = support::knowledge_base(n);
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut book = Book::load(&root).expect("book");
+    book.state_dir = state.path().to_path_buf();
+    let kb = KnowledgeBase::open(book).expect("open");
+    kb.refresh(&mut |_, _| {}).expect("build");
+
+    let mut group = c.benchmark_group(format!("search_{n}"));
+    for (kind, query) in QUERIES {
+        group.bench_with_input(BenchmarkId::new(*kind, query), query, |b, q| {
+            b.iter(|| kb.search(q, 10).expect("search"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);

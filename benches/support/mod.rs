@@ -1,0 +1,32 @@
+//! Shared setup for the benchmarks: a generated knowledge base, built once per run.
+
+#![allow(dead_code)]
+
+pub mod corpus;
+
+use std::path::PathBuf;
+
+/// Runbooks in the benchmark corpus: `RUNBOOK_BENCH_N`, default 10,000.
+pub fn corpus_size() -> usize {
+    std::env::var("RUNBOOK_BENCH_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// A generated knowledge base of `n` runbooks (seed 42), kept under `target/bench-corpus-N` so
+/// repeated runs reuse it. Returns its root and the bytes of runbook text.
+pub fn knowledge_base(n: usize) -> (PathBuf, u64) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(format!("bench-corpus-{n}"));
+    let marker = root.join(corpus::COMPLETE);
+    if let Ok(bytes) = std::fs::read_to_string(&marker) {
+        if let Ok(bytes) = bytes.trim().parse() {
+            return (root, bytes);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let bytes = corpus::write(&root, n, 42).expect("write the benchmark corpus");
+    (root, bytes)
+}
