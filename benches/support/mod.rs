@@ -21,10 +21,11 @@ pub fn knowledge_base(n: usize) -> (PathBuf, u64) {
         .join("target")
         .join(format!("bench-corpus-{n}"));
     let marker = root.join(corpus::COMPLETE);
-    if let Ok(bytes) = std::fs::read_to_string(&marker) {
-        if let Ok(bytes) = bytes.trim().parse() {
-            return (root, bytes);
-        }
+    let finished = std::fs::read_to_string(&marker)
+        .ok()
+        .and_then(|b| b.trim().parse().ok());
+    if let Some(bytes) = finished {
+        return (root, bytes);
     }
     let _ = std::fs::remove_dir_all(&root);
     let bytes = corpus::write(&root, n, 42).expect("write the benchmark corpus");
