@@ -176,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     kb.refresh(progress)
                 }
             })?;
+            kb.index().wait_for_merges()?;
             if json {
                 print_json(&report)?;
             } else {

@@ -8,10 +8,10 @@
 //! Custom tokenizers are not stored in a tantivy index, so [`register`] must run every time one
 //! is opened.
 
+use std::collections::HashMap;
+
 use tantivy::Index;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// Name of the analyzer for prose fields: identifiers, lower case, English stemming.
 pub const TEXT: &str = "runbook_text";
@@ -31,21 +31,16 @@ pub fn register(index: &Index) {
     index.tokenizers().register(IDENT, ident_analyzer());
 }
 
-/// The analyzer for prose.
+/// The analyzer for prose: identifier-aware cuts, lower case, English stemming of words.
 pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(IdentTokenizer)
-        .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
-        .filter(LowerCaser)
-        .filter(Stemmer::new(Language::English))
-        .build()
+    TextAnalyzer::from(IdentTokenizer::new(Some(frostem::Stemmer::new(
+        frostem::Algorithm::English,
+    ))))
 }
 
 /// The analyzer for identifiers (host names, owners): the same cuts, no stemming.
 pub fn ident_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(IdentTokenizer)
-        .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
-        .filter(LowerCaser)
-        .build()
+    TextAnalyzer::from(IdentTokenizer::new(None))
 }
 
 /// Runs an analyzer over `text` and returns its terms in order.
@@ -58,17 +53,89 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// Cuts text into words and identifier compounds (see the module documentation).
-#[derive(Clone, Default)]
-pub struct IdentTokenizer;
-
-/// The tokens of one text, computed up front.
-pub struct VecTokenStream {
+/// Cuts text into words and identifier compounds (see the module documentation), lower-cases
+/// them and, for prose, stems the plain words (never identifiers: `billing01.prod` stays whole).
+///
+/// Lower-casing, stemming and the length limit happen here rather than in tantivy's filters so
+/// each token's text is written once into a buffer reused across documents: indexing spends
+/// most of its time in this function.
+#[derive(Clone)]
+pub struct IdentTokenizer {
+    stemmer: Option<frostem::Stemmer>,
     tokens: Vec<Token>,
+    /// Stems of words seen before: runbooks reuse a small vocabulary, and a lookup is several
+    /// times cheaper than the Snowball stemmer.
+    stems: HashMap<String, String>,
+}
+
+/// Words whose stems are remembered at most; the cache starts over when full.
+const STEM_CACHE_WORDS: usize = 100_000;
+
+impl IdentTokenizer {
+    pub fn new(stemmer: Option<frostem::Stemmer>) -> IdentTokenizer {
+        IdentTokenizer {
+            stemmer,
+            tokens: Vec::new(),
+            stems: HashMap::new(),
+        }
+    }
+}
+
+/// Writes tokens into a reused buffer.
+struct Sink<'a> {
+    tokens: &'a mut Vec<Token>,
+    len: usize,
+    stemmer: Option<frostem::Stemmer>,
+    stems: &'a mut HashMap<String, String>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, text: &str, offset_from: usize, offset_to: usize, position: usize) {
+        let word = &text[offset_from..offset_to];
+        if word.len() > MAX_TERM_BYTES {
+            return;
+        }
+        if self.len == self.tokens.len() {
+            self.tokens.push(Token::default());
+        }
+        let token = &mut self.tokens[self.len];
+        self.len += 1;
+        token.offset_from = offset_from;
+        token.offset_to = offset_to;
+        token.position = position;
+        token.position_length = 1;
+        token.text.clear();
+        if word.is_ascii() {
+            token.text.push_str(word);
+            token.text.make_ascii_lowercase();
+        } else {
+            token.text.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        if let Some(stemmer) = &self.stemmer {
+            if token.text.chars().all(char::is_alphabetic) {
+                if let Some(stem) = self.stems.get(&token.text) {
+                    token.text.clear();
+                    token.text.push_str(stem);
+                } else {
+                    let stem = stemmer.stem(&token.text).into_owned();
+                    if self.stems.len() >= STEM_CACHE_WORDS {
+                        self.stems.clear();
+                    }
+                    self.stems
+                        .insert(std::mem::replace(&mut token.text, stem.clone()), stem);
+                }
+            }
+        }
+    }
+}
+
+/// The tokens of one text, computed up front into the tokenizer's buffer.
+pub struct VecTokenStream<'a> {
+    tokens: &'a mut [Token],
     next: usize,
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for VecTokenStream<'_> {
     fn advance(&mut self) -> bool {
         self.next += 1;
         self.next <= self.tokens.len()
@@ -82,15 +149,24 @@ impl TokenStream for VecTokenStream {
 }
 
 impl Tokenizer for IdentTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = VecTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let mut tokens = Vec::new();
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
+        let mut sink = Sink {
+            tokens: &mut self.tokens,
+            len: 0,
+            stemmer: self.stemmer,
+            stems: &mut self.stems,
+        };
         let mut position = 0;
         for (start, end) in compounds(text) {
-            position = emit_compound(text, start, end, position, &mut tokens);
+            position = emit_compound(text, start, end, position, &mut sink);
         }
-        VecTokenStream { tokens, next: 0 }
+        let len = sink.len;
+        VecTokenStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
     }
 }
 
@@ -149,14 +225,13 @@ fn compounds(text: &str) -> Vec<(usize, usize)> {
 /// Tokens come out ordered by start offset (longest first), and each term's position is that of
 /// the first part it covers: tantivy's snippets need offsets in order, and phrases need the parts
 /// on consecutive positions.
-fn emit_compound(
-    text: &str,
-    start: usize,
-    end: usize,
-    position: usize,
-    out: &mut Vec<Token>,
-) -> usize {
+fn emit_compound(text: &str, start: usize, end: usize, position: usize, out: &mut Sink) -> usize {
     let compound = &text[start..end];
+    // Most of any text is plain words: no joiners, no CamelCase humps.
+    if !compound.contains(is_joiner) && !has_camel_hump(compound) {
+        out.push(text, start, end, position);
+        return position + 1;
+    }
     // (from, to) ranges within the compound
     let mut spans: Vec<(usize, usize)> = vec![(0, compound.len())];
     let numeric = is_numeric_dotted(compound) || compound.parse::<std::net::Ipv6Addr>().is_ok();
@@ -186,13 +261,7 @@ fn emit_compound(
     for (from, to) in spans {
         // a span starting inside part k (or at it) sits on part k's position
         let k = parts.iter().rposition(|(p, _)| *p <= from).unwrap_or(0);
-        out.push(Token {
-            offset_from: start + from,
-            offset_to: start + to,
-            position: position + k,
-            text: compound[from..to].to_string(),
-            position_length: 1,
-        });
+        out.push(text, start + from, start + to, position + k);
     }
     position + parts.len().max(1)
 }
@@ -259,6 +328,13 @@ fn atoms(compound: &str) -> Vec<(usize, usize)> {
         out.push((s, compound.len()));
     }
     out
+}
+
+/// Whether a word has CamelCase humps (`PatroniLongRunning`, `HTTPServer`; not `Restart`).
+fn has_camel_hump(word: &str) -> bool {
+    let mut rest = word.chars();
+    rest.next(); // a capital first letter is no hump
+    rest.any(char::is_uppercase) && camel_parts(word).len() > 1
 }
 
 /// CamelCase humps of a word: `PatroniLongRunning` → `Patroni`, `Long`, `Running`;

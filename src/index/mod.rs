@@ -14,9 +14,11 @@ pub mod query;
 pub mod schema;
 pub mod search;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -26,12 +28,14 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Ta
 
 use crate::config::Book;
 use crate::error::{Error, FileProblem, Result};
-use crate::source::{self, FileText};
+use crate::source::{self, FileText, SourceFile};
 use manifest::{Entry, Manifest};
 use schema::Fields;
 
-/// Memory the index writer may use before it flushes a segment.
-const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+/// Memory each indexing thread may use before it flushes a segment.
+const WRITER_MEMORY_PER_THREAD: usize = 48 * 1024 * 1024;
+/// Indexing threads at most (tantivy writes one segment per thread).
+const MAX_WRITER_THREADS: usize = 4;
 
 /// What a refresh did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -52,6 +56,16 @@ pub struct RefreshReport {
 
 fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+/// What reading one file came to.
+enum Parsed {
+    /// Same content as indexed: nothing to do but remember its new modification time.
+    Unchanged,
+    /// Parsed: these documents replace the file's old ones.
+    Documents(Vec<TantivyDocument>),
+    /// Not usable (the entry says why): its old documents, if any, leave the index.
+    LeftOut,
 }
 
 /// Progress of a refresh: files read so far, of how many.
@@ -219,7 +233,7 @@ impl SearchIndex {
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;
 
-        let stale: Vec<&source::SourceFile> = listing
+        let stale: Vec<&SourceFile> = listing
             .files
             .iter()
             .filter(|file| {
@@ -231,33 +245,6 @@ impl SearchIndex {
                         .is_none_or(|e| e.mtime_ns != file.mtime_ns || e.size != file.size)
             })
             .collect();
-
-        // Read and parse outside of any index work; collect what changes.
-        let mut upserts: Vec<(String, Entry, Vec<TantivyDocument>)> = Vec::new();
-        let mut touched: Vec<(String, Entry)> = Vec::new();
-        for (done, file) in stale.iter().enumerate() {
-            progress(done, stale.len());
-            let previous = state.manifest.files.get(&file.path);
-            let (entry, docs) = match source::read(file, max_bytes) {
-                Err(problem) => (entry_for(file, 0, Some(problem)), Vec::new()),
-                Ok(FileText { text, hash }) => {
-                    let unchanged = previous.is_some_and(|e| e.hash == hash && e.problem.is_none());
-                    if unchanged && !clear {
-                        touched.push((file.path.clone(), entry_for(file, hash, None)));
-                        continue;
-                    }
-                    match crate::runbook::Runbook::parse(&file.path, &file.id_path, &text) {
-                        Ok(runbook) => (
-                            entry_for(file, hash, None),
-                            documents::documents(&runbook, &self.fields),
-                        ),
-                        Err(problem) => (entry_for(file, hash, Some(problem)), Vec::new()),
-                    }
-                }
-            };
-            upserts.push((file.path.clone(), entry, docs));
-        }
-        progress(stale.len(), stale.len());
         let on_disk: HashSet<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
         let gone: Vec<String> = state
             .manifest
@@ -266,45 +253,143 @@ impl SearchIndex {
             .filter(|path| !on_disk.contains(path.as_str()))
             .cloned()
             .collect();
-
         let mut report = RefreshReport::default();
-        let touched_any = !touched.is_empty();
-        for (path, entry) in touched {
-            state.manifest.files.insert(path, entry);
-        }
-        if upserts.is_empty() && gone.is_empty() && !clear {
-            if touched_any {
-                self.save_manifest(&state.manifest);
-            }
+        if stale.is_empty() && gone.is_empty() && !clear {
             return Ok(self.finish(report, &state.manifest, listing.problems, started));
         }
+        // The content hash of each stale file as the index holds it (when it was indexed).
+        let indexed_hash: HashMap<&str, u64> = stale
+            .iter()
+            .filter_map(|f| {
+                let entry = state.manifest.files.get(&f.path)?;
+                entry
+                    .problem
+                    .is_none()
+                    .then_some((f.path.as_str(), entry.hash))
+            })
+            .collect();
 
-        let Some(writer) = self.writer(&mut state)? else {
+        // Files are read, parsed and turned into documents on every core; this thread feeds the
+        // index writer, which indexes on threads of its own.
+        let mut entries: Vec<(String, Entry)> = Vec::with_capacity(stale.len());
+        let mut writing = false;
+        let mut read_only = false;
+        let mut failure: Option<Error> = None;
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        std::thread::scope(|scope| {
+            let (sender, receiver) = mpsc::sync_channel::<(String, Entry, Parsed)>(64);
+            for _ in 0..workers.min(stale.len().max(1)) {
+                let sender = sender.clone();
+                let (stale, next, indexed_hash) = (&stale, &next, &indexed_hash);
+                scope.spawn(move || {
+                    while let Some(file) = stale.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let unchanged =
+                            |hash| !clear && indexed_hash.get(file.path.as_str()) == Some(&hash);
+                        let outcome = self.parse_file(file, max_bytes, unchanged);
+                        if sender.send(outcome).is_err() {
+                            break; // the index turned out read-only: stop reading
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            let start_writing = |state: &mut WriteState| -> Result<bool> {
+                let Some(w) = self.writer_for(state)? else {
+                    return Ok(false);
+                };
+                if clear {
+                    w.delete_all_documents()?;
+                }
+                for path in &gone {
+                    w.delete_term(Term::from_field_text(self.fields.path, path));
+                }
+                Ok(true)
+            };
+            if clear || !gone.is_empty() {
+                match start_writing(&mut state) {
+                    Ok(true) => writing = true,
+                    Ok(false) => read_only = true,
+                    Err(e) => failure = Some(e),
+                }
+            }
+            for (done, (path, entry, parsed)) in receiver.iter().enumerate() {
+                progress(done, stale.len());
+                if read_only || failure.is_some() {
+                    break;
+                }
+                let was_indexed = clear || indexed_hash.contains_key(path.as_str());
+                let needs_index = match &parsed {
+                    Parsed::Unchanged => false,
+                    Parsed::Documents(_) => true,
+                    Parsed::LeftOut => was_indexed,
+                };
+                if needs_index && !writing {
+                    match start_writing(&mut state) {
+                        Ok(true) => writing = true,
+                        Ok(false) => {
+                            read_only = true;
+                            break;
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if let Some(w) = state.writer.as_mut().filter(|_| writing) {
+                    if needs_index {
+                        w.delete_term(Term::from_field_text(self.fields.path, &path));
+                    }
+                    if let Parsed::Documents(docs) = parsed {
+                        for doc in docs {
+                            if let Err(e) = w.add_document(doc) {
+                                failure = Some(e.into());
+                                break;
+                            }
+                        }
+                        report.updated += 1;
+                    } else if needs_index {
+                        report.removed += 1;
+                    }
+                }
+                entries.push((path, entry));
+            }
+            progress(stale.len(), stale.len());
+        });
+
+        if let Some(e) = failure {
+            if let Some(w) = state.writer.as_mut() {
+                let _ = w.rollback();
+            }
+            state.must_clear = true;
+            return Err(e);
+        }
+        if read_only {
             report.read_only = true;
+            report.updated = 0;
+            report.removed = 0;
             return Ok(self.finish(report, &state.manifest, listing.problems, started));
-        };
-        if clear {
-            writer.delete_all_documents()?;
         }
-        for path in &gone {
-            writer.delete_term(Term::from_field_text(self.fields.path, path));
+        let wrote = clear || !gone.is_empty() || report.updated + report.removed > 0;
+        let mut opstamp = state.manifest.opstamp;
+        if wrote {
+            let Some(w) = state.writer.as_mut() else {
+                return Err(Error::Index(TantivyError::InternalError(
+                    "index writer missing after indexing".into(),
+                )));
+            };
+            opstamp = match w.commit() {
+                Ok(opstamp) => opstamp,
+                Err(e) => {
+                    // Keep serving the last good commit; the next refresh starts from scratch.
+                    let _ = w.rollback();
+                    state.must_clear = true;
+                    return Err(e.into());
+                }
+            };
+            self.reader.reload()?;
         }
-        for (path, _, docs) in &upserts {
-            writer.delete_term(Term::from_field_text(self.fields.path, path));
-            for doc in docs {
-                writer.add_document(doc.clone())?;
-            }
-        }
-        let opstamp = match writer.commit() {
-            Ok(opstamp) => opstamp,
-            Err(e) => {
-                // Keep serving the last good commit; the next refresh tries again from scratch.
-                let _ = writer.rollback();
-                state.must_clear = true;
-                return Err(e.into());
-            }
-        };
-        self.reader.reload()?;
 
         let manifest = &mut state.manifest;
         if clear {
@@ -313,24 +398,39 @@ impl SearchIndex {
         for path in &gone {
             manifest.files.remove(path);
         }
-        report.removed = gone.len();
-        for (path, entry, docs) in upserts {
-            if docs.is_empty() {
-                report.removed += usize::from(
-                    manifest
-                        .files
-                        .get(&path)
-                        .is_some_and(|e| e.problem.is_none()),
-                );
-            } else {
-                report.updated += 1;
-            }
-            manifest.files.insert(path, entry);
-        }
+        report.removed += gone.len();
+        manifest.files.extend(entries);
         manifest.opstamp = opstamp;
         state.must_clear = false;
         self.save_manifest(&state.manifest);
         Ok(self.finish(report, &state.manifest, listing.problems, started))
+    }
+
+    /// Reads and parses one file. `unchanged(hash)` says whether the index already holds this
+    /// exact content.
+    fn parse_file(
+        &self,
+        file: &SourceFile,
+        max_bytes: u64,
+        unchanged: impl Fn(u64) -> bool,
+    ) -> (String, Entry, Parsed) {
+        let path = file.path.clone();
+        match source::read(file, max_bytes) {
+            Err(problem) => (path, entry_for(file, 0, Some(problem)), Parsed::LeftOut),
+            Ok(FileText { hash, .. }) if unchanged(hash) => {
+                (path, entry_for(file, hash, None), Parsed::Unchanged)
+            }
+            Ok(FileText { text, hash }) => {
+                match crate::runbook::Runbook::parse(&file.path, &file.id_path, &text) {
+                    Ok(runbook) => (
+                        path,
+                        entry_for(file, hash, None),
+                        Parsed::Documents(documents::documents(&runbook, &self.fields)),
+                    ),
+                    Err(problem) => (path, entry_for(file, hash, Some(problem)), Parsed::LeftOut),
+                }
+            }
+        }
     }
 
     fn finish(
@@ -360,11 +460,26 @@ impl SearchIndex {
         }
     }
 
+    /// Lets background segment merges finish and releases the writer: a short-lived process
+    /// (`runbook index`) calls this so the next one opens a compact index.
+    pub fn wait_for_merges(&self) -> Result<()> {
+        let writer = self.lock_state().writer.take();
+        if let Some(writer) = writer {
+            writer.wait_merging_threads()?;
+        }
+        Ok(())
+    }
+
     /// The writer, created on first use and kept (its merge threads die with it). `None` when
     /// another process holds the index.
-    fn writer<'a>(&self, state: &'a mut WriteState) -> Result<Option<&'a mut IndexWriter>> {
+    fn writer_for<'a>(&self, state: &'a mut WriteState) -> Result<Option<&'a mut IndexWriter>> {
         if state.writer.is_none() {
-            match self.index.writer_with_num_threads(1, WRITER_MEMORY_BYTES) {
+            let threads =
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WRITER_THREADS));
+            match self
+                .index
+                .writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)
+            {
                 Ok(writer) => state.writer = Some(writer),
                 Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
                 Err(e) => return Err(Error::Index(e)),
