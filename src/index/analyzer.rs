@@ -111,19 +111,21 @@ impl Sink<'_> {
         } else {
             token.text.extend(word.chars().flat_map(char::to_lowercase));
         }
-        if let Some(stemmer) = &self.stemmer {
-            if token.text.chars().all(char::is_alphabetic) {
-                if let Some(stem) = self.stems.get(&token.text) {
-                    token.text.clear();
-                    token.text.push_str(stem);
-                } else {
-                    let stem = stemmer.stem(&token.text).into_owned();
-                    if self.stems.len() >= STEM_CACHE_WORDS {
-                        self.stems.clear();
-                    }
-                    self.stems
-                        .insert(std::mem::replace(&mut token.text, stem.clone()), stem);
+        if let Some(stemmer) = self
+            .stemmer
+            .as_ref()
+            .filter(|_| token.text.chars().all(char::is_alphabetic))
+        {
+            if let Some(stem) = self.stems.get(&token.text) {
+                token.text.clear();
+                token.text.push_str(stem);
+            } else {
+                let stem = stemmer.stem(&token.text).into_owned();
+                if self.stems.len() >= STEM_CACHE_WORDS {
+                    self.stems.clear();
                 }
+                self.stems
+                    .insert(std::mem::replace(&mut token.text, stem.clone()), stem);
             }
         }
     }
