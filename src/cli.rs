@@ -12,6 +12,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::config::Book;
 use crate::error::Error;
+use crate::index::RefreshReport;
 use crate::knowledge_base::KnowledgeBase;
 use crate::remote::RemoteKnowledgeBase;
 use crate::results::{RunbookDetails, SearchResults};
@@ -149,12 +150,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Serve { bind, no_watch } => serve(book, &bind, no_watch),
-        Command::Search { query, limit, json } => search(
-            &Answers::Local(Box::new(open_fresh(book)?)),
-            &query,
-            limit,
-            json,
-        ),
+        Command::Search { query, limit, json } => {
+            search(&Answers::Local(Box::new(open(book)?)), &query, limit, json)
+        }
         Command::Show { app, section, json } => show(
             &Answers::Local(Box::new(open_fresh(book)?)),
             &app,
@@ -196,10 +194,15 @@ enum Answers {
 }
 
 impl Answers {
-    fn search(&self, query: &str, limit: usize) -> crate::Result<SearchResults> {
+    fn search(&self, query: &str, limit: usize) -> anyhow::Result<SearchResults> {
         match self {
-            Answers::Local(kb) => kb.search(query, limit),
-            Answers::Remote(remote) => remote.search(query, limit),
+            Answers::Local(kb) => {
+                let (results, report) =
+                    with_progress(|progress| kb.search_fresh(query, limit, progress))?;
+                note_problems(&report);
+                Ok(results)
+            }
+            Answers::Remote(remote) => Ok(remote.search(query, limit)?),
         }
     }
 
@@ -242,11 +245,22 @@ fn show(answers: &Answers, app: &str, section: Option<&str>, json: bool) -> anyh
     Ok(exit::OK)
 }
 
-/// Opens the knowledge base and refreshes a stale index first, quietly.
-fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
+/// Opens the knowledge base, saying why it could not use its usual index, if so.
+fn open(book: Book) -> anyhow::Result<KnowledgeBase> {
     let kb = KnowledgeBase::open(book)?;
     warn_all(kb.index().warnings());
+    Ok(kb)
+}
+
+/// Opens the knowledge base and refreshes a stale index first, quietly.
+fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
+    let kb = open(book)?;
     let report = with_progress(|progress| kb.refresh(progress))?;
+    note_problems(&report);
+    Ok(kb)
+}
+
+fn note_problems(report: &RefreshReport) {
     if !report.problems.is_empty() {
         let _ = writeln!(
             anstream::stderr(),
@@ -254,7 +268,6 @@ fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
             report.problems.len()
         );
     }
-    Ok(kb)
 }
 
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {

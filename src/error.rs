@@ -74,11 +74,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct FileProblem {
     /// Path relative to the root, with `/` separators.
     pub path: String,
-    /// 1-based line in the file, where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// 1-based line in the file, where there is one (`null` otherwise: the field is always
+    /// there, which also keeps the type readable from binary formats).
     pub line: Option<u64>,
     /// 1-based column, where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
     pub message: String,
 }

@@ -58,6 +58,29 @@ impl KnowledgeBase {
         Ok(results)
     }
 
+    /// Searches and makes sure the answer reflects the runbook folder as it is now. The folder
+    /// is checked while the index answers, so an index that is up to date costs nothing extra;
+    /// when something changed, the index is refreshed and the search runs again.
+    pub fn search_fresh(
+        &self,
+        query: &str,
+        limit: usize,
+        progress: Progress,
+    ) -> Result<(SearchResults, RefreshReport)> {
+        let (listing, first) = std::thread::scope(|scope| {
+            let lister = scope.spawn(|| source::list(&self.book));
+            let first = self.search(query, limit);
+            (lister.join(), first)
+        });
+        // Listing does not panic; should it ever, list again here rather than fail the search.
+        let listing = listing.unwrap_or_else(|_| source::list(&self.book));
+        let report = self.index.refresh_listing(&self.book, listing, progress)?;
+        if report.updated > 0 || report.removed > 0 {
+            return Ok((self.search(query, limit)?, report));
+        }
+        Ok((first?, report))
+    }
+
     /// The runbook a query names exactly, with its login steps; `None` when it names none or
     /// several.
     pub fn answer(&self, query: &str) -> Result<Option<RunbookDetails>> {

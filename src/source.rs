@@ -7,8 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use walkdir::WalkDir;
-
 use crate::config::Book;
 use crate::error::FileProblem;
 use crate::runbook::Runbook;
@@ -53,50 +51,176 @@ pub fn is_runbook_path(path: &Path) -> bool {
 
 /// Lists the Markdown files under the runbook folder, sorted by path. Hidden folders (`.git`,
 /// `.runbook`) are skipped; symbolic links are followed, loops reported.
+///
+/// `search` runs this before every answer to see what changed, so it is written for speed: the
+/// folders are read first (file types come from the listing itself), then every file is
+/// `stat`ed relative to its open folder, on all cores.
 pub fn list(book: &Book) -> Listing {
     let mut listing = Listing::default();
-    let walker = WalkDir::new(&book.src)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                if !entry.file_type().is_file() || !is_runbook_path(entry.path()) {
-                    continue;
-                }
-                let metadata = entry.metadata().ok();
-                listing.files.push(SourceFile {
-                    path: book.display_path(entry.path()),
-                    id_path: relative(entry.path(), &book.src),
-                    abs: entry.path().to_path_buf(),
-                    mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
-                    size: metadata.map_or(0, |m| m.len()),
-                });
+    let prefix = match book.display_path(&book.src) {
+        p if p.is_empty() => String::new(),
+        p => format!("{p}/"),
+    };
+    let mut walk = Walk {
+        prefix,
+        found: Vec::new(),
+        problems: Vec::new(),
+        visited: Vec::new(),
+    };
+    walk.dir(&book.src, "", 0);
+    listing.problems = walk.problems;
+    listing.files = stat_all(walk.found, &walk.prefix);
+    listing.files.sort_by(|a, b| a.path.cmp(&b.path));
+    listing
+}
+
+/// Folders nested deeper than this are not read (a guard where loops cannot be detected).
+const MAX_DEPTH: usize = 64;
+
+/// A Markdown file found by the walk, not yet `stat`ed.
+struct Found {
+    rel: String,
+    entry: Option<std::fs::DirEntry>,
+    /// Already known for a symbolic link (it had to be followed to learn it is a file).
+    metadata: Option<std::fs::Metadata>,
+}
+
+/// A depth-first walk of the runbook folder.
+struct Walk {
+    /// The runbook folder relative to the root, with a trailing `/` (or empty).
+    prefix: String,
+    found: Vec<Found>,
+    problems: Vec<FileProblem>,
+    /// (device, inode) of the folders on the current path, to detect symbolic link loops.
+    visited: Vec<(u64, u64)>,
+}
+
+impl Walk {
+    fn dir(&mut self, abs: &Path, rel: &str, depth: usize) {
+        if depth > MAX_DEPTH {
+            return self.problem(
+                rel,
+                format!("nested more than {MAX_DEPTH} folders deep; skipped"),
+            );
+        }
+        let id = std::fs::metadata(abs).ok().and_then(|m| file_id(&m));
+        if id.is_some_and(|id| self.visited.contains(&id)) {
+            return self.problem(rel, "symbolic link loop; skipped".into());
+        }
+        let entries = match std::fs::read_dir(abs) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(rel, format!("cannot be read: {e}")),
+        };
+        if let Some(id) = id {
+            self.visited.push(id);
+        }
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                let shown = format!("{rel}/{}", name.to_string_lossy());
+                self.problem(&shown, "file name is not valid UTF-8; skipped".into());
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
             }
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| book.display_path(p))
-                    .unwrap_or_else(|| book.display_path(&book.src));
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; skipped".to_string()
-                } else {
-                    err.io_error()
-                        .map(|e| format!("cannot be read: {e}"))
-                        .unwrap_or_else(|| err.to_string())
-                };
-                listing.problems.push(FileProblem {
-                    path,
-                    line: None,
-                    column: None,
-                    message,
+            let child_rel = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_symlink() {
+                match std::fs::metadata(entry.path()) {
+                    Ok(target) if target.is_dir() => self.dir(&entry.path(), &child_rel, depth + 1),
+                    Ok(target) if target.is_file() && is_runbook_path(Path::new(name)) => {
+                        self.found.push(Found {
+                            rel: child_rel,
+                            entry: Some(entry),
+                            metadata: Some(target),
+                        })
+                    }
+                    Ok(_) => {}
+                    Err(_) => self.problem(&child_rel, "symbolic link to nothing; skipped".into()),
+                }
+            } else if file_type.is_dir() {
+                self.dir(&entry.path(), &child_rel, depth + 1);
+            } else if file_type.is_file() && is_runbook_path(Path::new(name)) {
+                self.found.push(Found {
+                    rel: child_rel,
+                    entry: Some(entry),
+                    metadata: None,
                 });
             }
         }
+        if id.is_some() {
+            self.visited.pop();
+        }
     }
-    listing
+
+    fn problem(&mut self, rel: &str, message: String) {
+        self.problems.push(FileProblem {
+            path: format!("{}{rel}", self.prefix),
+            line: None,
+            column: None,
+            message,
+        });
+    }
+}
+
+/// `stat`s the files found, on all cores (the walk's slow part on large folders).
+fn stat_all(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
+    let stat = |mut f: Found| {
+        let entry = f.entry.take();
+        let metadata = f
+            .metadata
+            .take()
+            .or_else(|| entry.as_ref().and_then(|e| e.metadata().ok()));
+        SourceFile {
+            path: format!("{prefix}{}", f.rel),
+            abs: entry.map(|e| e.path()).unwrap_or_default(),
+            id_path: f.rel,
+            mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
+            size: metadata.map_or(0, |m| m.len()),
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || found.len() < 512 {
+        return found.into_iter().map(stat).collect();
+    }
+    let chunk = found.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Found>> = Vec::with_capacity(threads);
+    let mut rest = found;
+    while rest.len() > chunk {
+        let tail = rest.split_off(chunk);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(stat).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+#[cfg(unix)]
+fn file_id(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    // No inode numbers: loops are bounded by MAX_DEPTH instead.
+    None
 }
 
 /// Describes one path as a [`SourceFile`], if it is a runbook that exists now.

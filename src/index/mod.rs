@@ -37,6 +37,9 @@ const WRITER_MEMORY_PER_THREAD: usize = 48 * 1024 * 1024;
 /// Indexing threads at most (tantivy writes one segment per thread).
 const MAX_WRITER_THREADS: usize = 4;
 
+/// The manifest's file name in the state folder.
+const MANIFEST: &str = "manifest.bin";
+
 /// What a refresh did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RefreshReport {
@@ -118,7 +121,7 @@ impl SearchIndex {
         let index_dir = state_dir.join("index");
         std::fs::create_dir_all(&index_dir).map_err(|e| e.to_string())?;
         ensure_gitignore(state_dir);
-        let manifest_path = state_dir.join("manifest.json");
+        let manifest_path = state_dir.join(MANIFEST);
         let (schema, fields) = schema::build();
         let manifest = Manifest::load(&manifest_path);
         let existing = manifest
@@ -213,22 +216,32 @@ impl SearchIndex {
     /// modification time changed, re-indexes those whose content changed, removes those that are
     /// gone, and commits once.
     pub fn refresh(&self, book: &Book, progress: Progress) -> Result<RefreshReport> {
-        self.refresh_with(book, false, progress)
+        self.refresh_with(book, source::list(book), false, progress)
+    }
+
+    /// [`SearchIndex::refresh`] with a listing of the folder made beforehand.
+    pub fn refresh_listing(
+        &self,
+        book: &Book,
+        listing: source::Listing,
+        progress: Progress,
+    ) -> Result<RefreshReport> {
+        self.refresh_with(book, listing, false, progress)
     }
 
     /// Re-reads and re-indexes every runbook.
     pub fn rebuild(&self, book: &Book, progress: Progress) -> Result<RefreshReport> {
-        self.refresh_with(book, true, progress)
+        self.refresh_with(book, source::list(book), true, progress)
     }
 
     fn refresh_with(
         &self,
         book: &Book,
+        listing: source::Listing,
         rebuild: bool,
         progress: Progress,
     ) -> Result<RefreshReport> {
         let started = Instant::now();
-        let listing = source::list(book);
         let mut state = self.lock_state();
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;
@@ -454,7 +467,7 @@ impl SearchIndex {
     fn save_manifest(&self, manifest: &Manifest) {
         if let Some(dir) = &self.dir {
             // The manifest only saves work: if it cannot be written, the next run re-reads files.
-            if let Err(e) = manifest.save(&dir.join("manifest.json")) {
+            if let Err(e) = manifest.save(&dir.join(MANIFEST)) {
                 tracing::warn!("cannot write the index manifest in {}: {e}", dir.display());
             }
         }
