@@ -281,13 +281,36 @@ pub struct GeneratedRunbook {
     pub text: String,
 }
 
+/// Syllables for the long tail of the vocabulary: product names, jargon, identifiers.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mer", "tin", "dra", "vex", "sol", "qui", "nor", "bel", "fax", "gri", "hum", "jor",
+    "pel", "ras", "sta", "tor", "ul", "vin", "wex", "yar", "zen", "cor", "dex",
+];
+
+/// A word as real text has them: mostly common operations words, with a Zipf-like long tail of
+/// rarer ones, so that a query word matches a realistic share of runbooks.
+fn word(rng: &mut Rng) -> String {
+    if rng.chance(70) {
+        return rng.pick(WORDS).to_string();
+    }
+    // cubing a uniform number skews towards the front of a 15,625-word tail
+    let u = rng.below(1_000_000) as f64 / 1_000_000.0;
+    let mut n = (u * u * u * 15_625.0) as usize;
+    let mut w = String::new();
+    for _ in 0..3 {
+        w.push_str(SYLLABLES[n % SYLLABLES.len()]);
+        n /= SYLLABLES.len();
+    }
+    w
+}
+
 fn sentence(rng: &mut Rng, words: usize) -> String {
     let mut s = String::new();
     for i in 0..words {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(rng.pick(WORDS));
+        s.push_str(&word(rng));
     }
     if let Some(first) = s.get(..1) {
         let upper = first.to_uppercase();
@@ -386,7 +409,7 @@ pub fn runbook(seed: u64, i: usize) -> GeneratedRunbook {
             let _ = writeln!(
                 t,
                 "```sh\njournalctl -u {app} --since \"1 hour ago\" | grep -i {}\ntail -n 200 /var/log/{kind}/{app}.log\n```\n",
-                rng.pick(WORDS)
+                word(&mut rng)
             );
         }
     }

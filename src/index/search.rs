@@ -16,7 +16,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{TantivyDocument, Term};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
 use super::analyzer;
@@ -41,6 +41,11 @@ const BODY_BOOST: f32 = 1.0;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
 const PREFIX_WEIGHT: f32 = 0.6;
+/// A word used in fewer sections than this (or 0.1% of them) may be a typo: fuzzy matching
+/// applies to it.
+const TYPO_MAX_DOC_FREQ: u64 = 3;
+/// The last word matches as a prefix from this many characters on.
+const MIN_PREFIX_CHARS: usize = 3;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 180;
 
@@ -57,7 +62,7 @@ impl SearchIndex {
         let started = Instant::now();
         let parsed = super::query::parse(query);
         let searcher = self.reader().searcher();
-        let built = build_query(&parsed, self.fields())?;
+        let built = build_query(&parsed, self.fields(), &searcher)?;
         let groups = searcher.search(
             &built.query,
             &BestSectionPerRunbook {
@@ -249,7 +254,7 @@ struct BuiltQuery {
     highlight: Option<Box<dyn Query>>,
 }
 
-fn build_query(parsed: &ParsedQuery, fields: &Fields) -> Result<BuiltQuery> {
+fn build_query(parsed: &ParsedQuery, fields: &Fields, searcher: &Searcher) -> Result<BuiltQuery> {
     let mut text = analyzer::text_analyzer();
     let ranked: [(Field, f32); 4] = [
         (fields.names, NAMES_BOOST),
@@ -277,11 +282,13 @@ fn build_query(parsed: &ParsedQuery, fields: &Fields) -> Result<BuiltQuery> {
             continue;
         }
         let is_last = i + 1 == words.len();
-        let prefix = is_last && parsed.last_word_is_prefix;
+        let prefix =
+            is_last && parsed.last_word_is_prefix && word.chars().count() >= MIN_PREFIX_CHARS;
+        let typo = might_be_a_typo(searcher, fields, &terms);
         let per_field: Vec<Box<dyn Query>> = ranked
             .iter()
             .map(|&(field, boost)| {
-                let q = word_in_field(field, word, &terms, prefix);
+                let q = word_in_field(field, word, &terms, prefix, typo);
                 Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
             })
             .collect();
@@ -389,12 +396,18 @@ fn positive_is_absent(parsed: &ParsedQuery) -> bool {
 
 /// One query word in one field: its exact terms, a typo-tolerant match for longer words, and a
 /// prefix match for the word being typed.
-fn word_in_field(field: Field, word: &str, terms: &[String], prefix: bool) -> Box<dyn Query> {
+fn word_in_field(
+    field: Field,
+    word: &str,
+    terms: &[String],
+    prefix: bool,
+    typo: bool,
+) -> Box<dyn Query> {
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = terms
         .iter()
         .map(|t| (Occur::Should, term_query(Term::from_field_text(field, t))))
         .collect();
-    let single = terms.len() == 1 && word.chars().all(char::is_alphabetic);
+    let single = typo && terms.len() == 1 && word.chars().all(char::is_alphabetic);
     if single {
         let stem = &terms[0];
         let letters = word.chars().count();
@@ -428,6 +441,26 @@ fn word_in_field(field: Field, word: &str, terms: &[String], prefix: bool) -> Bo
     } else {
         Box::new(BooleanQuery::new(alternatives))
     }
+}
+
+/// Whether a word is rare enough in the index to be a misspelling. A word many sections use is
+/// spelled the way the runbooks spell it; expanding it to every term within two edits would
+/// only add noise and cost (building and running a Levenshtein automaton per field).
+fn might_be_a_typo(searcher: &Searcher, fields: &Fields, terms: &[String]) -> bool {
+    let [term] = terms else {
+        return false;
+    };
+    let sections = searcher.num_docs();
+    let limit = (sections / 1000).max(TYPO_MAX_DOC_FREQ);
+    let uses: u64 = [fields.names, fields.heading, fields.body]
+        .into_iter()
+        .map(|field| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, term))
+                .unwrap_or(0)
+        })
+        .sum();
+    uses < limit
 }
 
 /// The terms of a phrase with their positions, one term per position (the parts of a compound,
