@@ -14,7 +14,7 @@ use crate::config::Book;
 use crate::error::Error;
 use crate::knowledge_base::KnowledgeBase;
 use crate::runbook::Hosting;
-use crate::views::terminal;
+use crate::views::{github, terminal};
 
 /// An operations runbook knowledge base: who runs it, who owns it, how to log in.
 #[derive(Debug, Parser)]
@@ -79,6 +79,16 @@ pub enum Command {
         #[arg(long)]
         owner: Option<String>,
     },
+    /// Lint every runbook: front matter, required keys, duplicates, links, login steps,
+    /// pasted secrets, overdue reviews. Exits 1 when there are errors.
+    Check {
+        /// Print JSON: {"errors": N, "warnings": N, "findings": [...]}.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// Output format; `github` prints workflow commands that annotate the lines in CI.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Build or refresh the on-disk search index.
     Index {
         /// Re-read every runbook instead of only the changed ones.
@@ -95,10 +105,22 @@ pub enum Command {
     },
 }
 
+/// How `runbook check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// `file:line:col: error[code]: message`, then a summary.
+    Text,
+    /// The same as --json.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
 /// Exit codes, as DESIGN.md fixes them.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const NOTHING_FOUND: u8 = 1;
+    pub const CHECK_FAILED: u8 = 1;
     pub const USAGE: u8 = 2;
 }
 
@@ -168,6 +190,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             hosting,
             owner,
         } => new_runbook(&book, &app, hosting.as_deref(), owner.as_deref()),
+        Command::Check { json, format } => {
+            check(&book, if json { CheckFormat::Json } else { format })
+        }
         Command::Index { rebuild, json } => {
             let kb = KnowledgeBase::open(book)?;
             warn_all(kb.index().warnings());
@@ -202,6 +227,20 @@ fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
         );
     }
     Ok(kb)
+}
+
+fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
+    let report = crate::lint::check(book, today());
+    match format {
+        CheckFormat::Text => print(&terminal::check_report(&report)),
+        CheckFormat::Json => print_json(&report)?,
+        CheckFormat::Github => print(&github::check_report(&report)),
+    }
+    Ok(if report.has_errors() {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    })
 }
 
 fn not_found(kb: &KnowledgeBase, name: &str) -> anyhow::Result<u8> {
