@@ -352,7 +352,7 @@ fn new_runbook(
     }
     write_new(&path, &text)?;
     println!(
-        "Created {}. Fill in the TODOs, then `runbook show {name}`.",
+        "Created {}. Fill in the TODOs (`runbook check` lists them), then `runbook show {name}`.",
         book.display_path(&path)
     );
     Ok(exit::OK)
@@ -370,8 +370,9 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Used when the knowledge base has no `templates/runbook.md` of its own.
-const DEFAULT_TEMPLATE: &str = "---\ntitle: \"{{title}}\"\napp: \"{{app}}\"\nhosting: {{hosting}}\nowner: \"{{owner}}\"\nreviewed: \"{{today}}\"\n---\n# {{title}}\n\n## Login\nTODO: how to log in.\n\n## Escalation\nTODO\n\n## Common problems\nTODO\n\n## Restart\nTODO\n\n## Backups\nTODO\n";
+/// Used when the knowledge base has no `templates/runbook.md` of its own: this repository's
+/// template, built in so the two cannot drift apart.
+const DEFAULT_TEMPLATE: &str = include_str!("../templates/runbook.md");
 
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
