@@ -657,6 +657,9 @@ struct Claim {
     line: u64,
 }
 
+/// How many other claimants a duplicate-name message lists by path.
+const MAX_NAMED: usize = 3;
+
 /// App ids, aliases, hosts, IPs and URLs must each name one runbook, or `runbook show NAME` has
 /// to guess. Names are compared as the index's exact lookup compares them.
 fn check_claims(parsed: &[Parsed], out: &mut Vec<Finding>) {
@@ -720,10 +723,16 @@ fn check_claims(parsed: &[Parsed], out: &mut Vec<Finding>) {
             } else {
                 Code::DuplicateName
             };
-            let named: Vec<String> = others
+            // A name shared by hundreds of runbooks (a copied template) must not make the
+            // report quadratic: name a few, count the rest.
+            let mut named: Vec<String> = others
                 .iter()
+                .take(MAX_NAMED)
                 .map(|o| format!("{} (as its {})", parsed[o.runbook].path(), o.kind))
                 .collect();
+            if others.len() > MAX_NAMED {
+                named.push(format!("{} more", others.len() - MAX_NAMED));
+            }
             out.push(Finding::new(
                 parsed[claim.runbook].path(),
                 claim.line,

@@ -33,13 +33,8 @@ pub fn check_report(report: &Report) -> String {
             escape_data(&f.message)
         );
     }
-    let _ = writeln!(
-        out,
-        "runbook check: {} errors, {} warnings in {} runbooks",
-        report.errors(),
-        report.warnings(),
-        report.files
-    );
+    out.push_str(&super::terminal::check_summary(report));
+    out.push('\n');
     out
 }
 

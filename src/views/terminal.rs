@@ -230,19 +230,24 @@ pub fn check_report(report: &Report) -> String {
             f.message
         );
     }
+    out.push_str(&check_summary(report));
+    out.push('\n');
+    out
+}
+
+/// One line: how many errors and warnings in how many runbooks.
+pub fn check_summary(report: &Report) -> String {
     let (errors, warnings) = (report.errors(), report.warnings());
     let files = plural(report.files, "runbook", "runbooks");
     if errors == 0 && warnings == 0 {
-        let _ = writeln!(out, "{files} checked: no problems.");
+        format!("{files} checked: no problems.")
     } else {
-        let _ = writeln!(
-            out,
+        format!(
             "{} and {} in {files}.",
             plural(errors, "error", "errors"),
             plural(warnings, "warning", "warnings")
-        );
+        )
     }
-    out
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
