@@ -17,7 +17,7 @@ use crate::knowledge_base::KnowledgeBase;
 use crate::remote::RemoteKnowledgeBase;
 use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
-use crate::views::terminal;
+use crate::views::{github, terminal};
 
 /// An operations runbook knowledge base: who runs it, who owns it, how to log in.
 #[derive(Debug, Parser)]
@@ -86,6 +86,16 @@ pub enum Command {
         #[arg(long)]
         owner: Option<String>,
     },
+    /// Lint every runbook: front matter, required keys, duplicates, links, login steps,
+    /// pasted secrets, overdue reviews. Exits 1 when there are errors.
+    Check {
+        /// Print JSON: {"errors": N, "warnings": N, "findings": [...]}.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// Output format; `github` prints workflow commands that annotate the lines in CI.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Build or refresh the on-disk search index.
     Index {
         /// Re-read every runbook instead of only the changed ones.
@@ -102,10 +112,22 @@ pub enum Command {
     },
 }
 
+/// How `runbook check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// `file:line:col: error[code]: message`, then a summary.
+    Text,
+    /// The same as --json.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
 /// Exit codes, as DESIGN.md fixes them.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const NOTHING_FOUND: u8 = 1;
+    pub const CHECK_FAILED: u8 = 1;
     pub const USAGE: u8 = 2;
 }
 
@@ -164,6 +186,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             hosting,
             owner,
         } => new_runbook(&book, &app, hosting.as_deref(), owner.as_deref()),
+        Command::Check { json, format } => {
+            check(&book, if json { CheckFormat::Json } else { format })
+        }
         Command::Index { rebuild, json } => {
             let kb = KnowledgeBase::open(book)?;
             warn_all(kb.index().warnings());
@@ -268,6 +293,20 @@ fn note_problems(report: &RefreshReport) {
             report.problems.len()
         );
     }
+}
+
+fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
+    let report = crate::lint::check(book, today());
+    match format {
+        CheckFormat::Text => print(&terminal::check_report(&report)),
+        CheckFormat::Json => print_json(&report)?,
+        CheckFormat::Github => print(&github::check_report(&report)),
+    }
+    Ok(if report.has_errors() {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    })
 }
 
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
@@ -390,7 +429,7 @@ fn new_runbook(
     }
     write_new(&path, &text)?;
     println!(
-        "Created {}. Fill in the TODOs, then `runbook show {name}`.",
+        "Created {}. Fill in the TODOs (`runbook check` lists them), then `runbook show {name}`.",
         book.display_path(&path)
     );
     Ok(exit::OK)
@@ -408,8 +447,9 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Used when the knowledge base has no `templates/runbook.md` of its own.
-const DEFAULT_TEMPLATE: &str = "---\ntitle: \"{{title}}\"\napp: \"{{app}}\"\nhosting: {{hosting}}\nowner: \"{{owner}}\"\nreviewed: \"{{today}}\"\n---\n# {{title}}\n\n## Login\nTODO: how to log in.\n\n## Escalation\nTODO\n\n## Common problems\nTODO\n\n## Restart\nTODO\n\n## Backups\nTODO\n";
+/// Used when the knowledge base has no `templates/runbook.md` of its own: this repository's
+/// template, built in so the two cannot drift apart.
+const DEFAULT_TEMPLATE: &str = include_str!("../templates/runbook.md");
 
 use crate::knowledge_base::today;
 

@@ -3,7 +3,7 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::config::Book;
 use crate::error::{Error, Result};
@@ -141,9 +141,7 @@ impl KnowledgeBase {
         let every_days = facts
             .review_every_days
             .unwrap_or(self.book.settings.review_every_days);
-        let due = facts
-            .reviewed
-            .and_then(|r| r.checked_add_days(Days::new(u64::from(every_days))));
+        let due = facts.review_due(self.book.settings.review_every_days);
         Ok(RunbookDetails {
             path: runbook.path.clone(),
             advice: facts.hosting.map(|h| h.advice().to_string()),

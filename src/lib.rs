@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod index;
 pub mod knowledge_base;
+pub mod lint;
 pub mod remote;
 pub mod results;
 pub mod runbook;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -239,6 +239,14 @@ impl Facts {
             }
         }
         facts
+    }
+
+    /// When the next review is due: `reviewed` plus `review_every_days`, or plus
+    /// `default_every_days` (from `book.toml`) when the runbook does not set its own period.
+    pub fn review_due(&self, default_every_days: u32) -> Option<NaiveDate> {
+        let every_days = self.review_every_days.unwrap_or(default_every_days);
+        self.reviewed?
+            .checked_add_days(Days::new(u64::from(every_days)))
     }
 
     /// Every host name, IP and URL of the application, for lookup.

@@ -24,6 +24,10 @@ pub struct Runbook {
     pub facts: Facts,
     /// Whether the file had a front matter block at all.
     pub has_front_matter: bool,
+    /// The keys the front matter sets. `title` and `app` get defaults in [`Facts`], so
+    /// this is the only way to tell a missing key from a defaulted one.
+    #[serde(skip)]
+    pub front_matter_keys: Vec<String>,
     /// The Markdown after the front matter.
     #[serde(skip)]
     pub body: String,
@@ -65,12 +69,14 @@ impl Runbook {
         for section in sections.iter_mut().filter(|s| s.level == 0) {
             section.heading = title.clone();
         }
+        let front_matter_keys = mapping.keys().cloned().collect();
         let facts = Facts::from_mapping(mapping, &title, &app_from_path(id_path));
         Ok(Runbook {
             path: path.to_string(),
             id_path: id_path.to_string(),
             facts,
             has_front_matter: split.yaml.is_some(),
+            front_matter_keys,
             body: split.body.to_string(),
             sections,
         })

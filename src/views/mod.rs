@@ -1,5 +1,6 @@
 //! Presenting results to people. Views take result data and return text; they never search,
 //! read files or know where the data came from (a local index or a server's JSON API).
 
+pub mod github;
 pub mod markdown;
 pub mod terminal;

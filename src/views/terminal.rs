@@ -8,6 +8,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::index::RefreshReport;
+use crate::lint::{Report, Severity};
 use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
@@ -206,6 +207,52 @@ pub fn refresh_summary(report: &RefreshReport) -> String {
         );
     }
     out
+}
+
+/// `runbook check` output: one `file:line:col: error[code]: message` line per finding, as
+/// compilers print them (editors and terminals make them clickable), then a summary.
+pub fn check_report(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let style = match f.severity {
+            Severity::Error => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            Severity::Warning => Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
+        };
+        let _ = write!(out, "{}{}:{}", bold(), f.path, f.line);
+        if let Some(column) = f.column {
+            let _ = write!(out, ":{column}");
+        }
+        let _ = writeln!(
+            out,
+            ":{:#} {style}{}[{}]{style:#}: {}",
+            bold(),
+            f.severity.as_str(),
+            f.code,
+            f.message
+        );
+    }
+    out.push_str(&check_summary(report));
+    out.push('\n');
+    out
+}
+
+/// One line: how many errors and warnings in how many runbooks.
+pub fn check_summary(report: &Report) -> String {
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let files = plural(report.files, "runbook", "runbooks");
+    if errors == 0 && warnings == 0 {
+        format!("{files} checked: no problems.")
+    } else {
+        format!(
+            "{} and {} in {files}.",
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
+        )
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Wraps a snippet's HTML (escaped text with `<mark>` highlights) into at most three styled lines.
