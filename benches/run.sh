@@ -46,11 +46,13 @@ PY
 echo "== save -> searchable under serve"
 target/release/examples/save_latency "$BIN" "$ROOT" 40
 
-echo "== HTTP /api/search under load (wrk, 2 threads, 32 connections, 30 s, query mix)"
 "$BIN" --root "$ROOT" serve --bind 127.0.0.1:7899 --no-watch >/tmp/runbook-serve.out 2>/dev/null &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 until curl -fs http://127.0.0.1:7899/healthz | grep -q '"ready":true'; do sleep 0.2; done
-wrk -t2 -c32 -d30s --latency -s benches/wrk.lua http://127.0.0.1:7899 | tee /tmp/runbook-wrk.txt \
-  | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+for script in wrk wrk-uncached; do
+  echo "== HTTP /api/search under load: $script.lua (wrk, 2 threads, 32 connections, 30 s, query mix)"
+  wrk -t2 -c32 -d30s --latency -s "benches/$script.lua" http://127.0.0.1:7899 \
+    | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|requests in"
+done
 echo "peak RSS of the server: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$PID/status)"

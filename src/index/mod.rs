@@ -17,7 +17,7 @@ pub mod search;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -83,6 +83,8 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     state: Mutex<WriteState>,
     warnings: Vec<String>,
+    /// Bumped after every commit: answers computed before a change are stale after it.
+    generation: AtomicU64,
 }
 
 struct WriteState {
@@ -176,7 +178,13 @@ impl SearchIndex {
                 must_clear,
             }),
             warnings: Vec::new(),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// Changes whenever the searchable content changes (after each commit).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Warnings from opening (e.g. the in-memory fallback).
@@ -402,6 +410,7 @@ impl SearchIndex {
                 }
             };
             self.reader.reload()?;
+            self.generation.fetch_add(1, Ordering::Release);
         }
 
         let manifest = &mut state.manifest;

@@ -43,10 +43,10 @@ impl SearchParams {
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
-) -> Result<Json<SearchResults>, WebError> {
+) -> Result<Json<std::sync::Arc<SearchResults>>, WebError> {
     let query = params.query()?.to_string();
     let limit = params.limit(10);
-    let results = state.blocking(move |kb| kb.search(&query, limit)).await??;
+    let results = state.search(query, limit).await?;
     Ok(Json(results))
 }
 

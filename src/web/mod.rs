@@ -6,6 +6,7 @@
 
 mod api;
 mod assets;
+mod cache;
 pub mod metrics;
 mod pages;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub watching: Arc<AtomicBool>,
     /// Whether the first refresh after start-up has finished.
     pub ready: Arc<AtomicBool>,
+    /// Recent answers, valid until the index changes.
+    cache: Arc<cache::SearchCache>,
 }
 
 impl AppState {
@@ -50,7 +53,31 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
+            cache: Arc::new(cache::SearchCache::default()),
         }
+    }
+
+    /// Searches, answering repeated questions from the cache while the index is unchanged.
+    pub(crate) async fn search(
+        &self,
+        query: String,
+        limit: usize,
+    ) -> Result<Arc<crate::SearchResults>, WebError> {
+        let started = Instant::now();
+        let generation = self.kb.index().generation();
+        if let Some(cached) = self.cache.get(generation, &query, limit) {
+            let mut answer = (*cached).clone();
+            answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return Ok(Arc::new(answer));
+        }
+        let cache = self.cache.clone();
+        let results = self
+            .blocking(move |kb| kb.search(&query, limit).map(|r| (query, r)))
+            .await??;
+        let (query, results) = results;
+        let results = Arc::new(results);
+        cache.put(generation, &query, limit, results.clone());
+        Ok(results)
     }
 
     /// Refreshes the index from the runbook folder, recording how long it took.
