@@ -56,6 +56,28 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The "edit this runbook" link: `edit-url-template` with `{path}` replaced by the runbook's
+    /// path inside the repository, percent-encoded so spaces and the like survive in a URL.
+    pub fn edit_url(&self, repository_path: &str) -> Option<String> {
+        let template = self.edit_url_template.as_deref()?;
+        Some(template.replace("{path}", &percent_encode_path(repository_path)))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986).
+fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[derive(Deserialize, Default)]
 struct BookToml {
     #[serde(default)]
@@ -213,6 +235,19 @@ db = ["database"]
         std::fs::write(dir.path().join(BOOK_TOML), "[book]\nsrc = \"runbooks\"\n").unwrap();
         let book = Book::discover(None, &dir.path().join("runbooks/deep/er")).unwrap();
         assert_eq!(book.root, dir.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn the_edit_url_puts_the_encoded_repository_path_into_the_template() {
+        let settings = Settings {
+            edit_url_template: Some("https://git.example.com/ops/edit/main/{path}".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.edit_url("runbooks/finance/pay run.md").as_deref(),
+            Some("https://git.example.com/ops/edit/main/runbooks/finance/pay%20run.md")
+        );
+        assert_eq!(Settings::default().edit_url("runbooks/a.md"), None);
     }
 
     #[test]

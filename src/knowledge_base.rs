@@ -3,10 +3,13 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 
 use crate::config::Book;
 use crate::error::{Error, Result};
+use crate::history::{History, LastChange};
 use crate::index::{Progress, RefreshReport, SearchIndex};
 use crate::results::{
     Review, RunbookDetails, RunbookSummary, SearchResults, SectionRef, SectionText,
@@ -23,13 +26,19 @@ pub fn today() -> NaiveDate {
 pub struct KnowledgeBase {
     book: Book,
     index: SearchIndex,
+    /// Read from git on first use: commands that never show a runbook never run git.
+    history: OnceLock<History>,
 }
 
 impl KnowledgeBase {
     /// Opens the knowledge base's index (creating or rebuilding it as needed). Does not refresh.
     pub fn open(book: Book) -> Result<KnowledgeBase> {
         let index = SearchIndex::open(&book)?;
-        Ok(KnowledgeBase { book, index })
+        Ok(KnowledgeBase {
+            book,
+            index,
+            history: OnceLock::new(),
+        })
     }
 
     pub fn book(&self) -> &Book {
@@ -108,6 +117,25 @@ impl KnowledgeBase {
         self.index.lookup(name)
     }
 
+    /// The git history of the runbook folder, read once per knowledge base.
+    pub fn history(&self) -> &History {
+        self.history
+            .get_or_init(|| History::load(&self.book.root, &self.book.src))
+    }
+
+    /// The last commit that changed the runbook at `path` (relative to the root), if git knows.
+    pub fn last_change(&self, path: &str) -> Option<&LastChange> {
+        self.history().last_change(path)
+    }
+
+    /// Where to edit the runbook at `path`, when `book.toml` sets `edit-url-template`.
+    pub fn edit_url(&self, path: &str) -> Option<String> {
+        // Checked first so that without a template git is not even asked.
+        self.book.settings.edit_url_template.as_ref()?;
+        let repository_path = self.history().repository_path(path);
+        self.book.settings.edit_url(&repository_path)
+    }
+
     /// The runbook `name` resolves to, read fresh from its file.
     pub fn runbook(&self, name: &str) -> Result<Runbook> {
         let found = self.lookup(name)?;
@@ -144,6 +172,8 @@ impl KnowledgeBase {
         let due = facts.review_due(self.book.settings.review_every_days);
         Ok(RunbookDetails {
             path: runbook.path.clone(),
+            last_change: self.last_change(&runbook.path).cloned(),
+            edit_url: self.edit_url(&runbook.path),
             advice: facts.hosting.map(|h| h.advice().to_string()),
             facts: facts.clone(),
             review: Review {

@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod index;
 pub mod knowledge_base;
 pub mod lint;

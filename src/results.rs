@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::history::LastChange;
 use crate::runbook::Hosting;
 
 /// The answer to a search.
@@ -52,6 +53,10 @@ pub struct RunbookSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunbookDetails {
     pub path: String,
+    /// The newest commit that changed the file; `null` outside git or before its first commit.
+    pub last_change: Option<LastChange>,
+    /// Where to edit the file (`edit-url-template` in `book.toml`); `null` without a template.
+    pub edit_url: Option<String>,
     /// The sentence to read before picking up the phone, from `hosting`.
     pub advice: Option<String>,
     #[serde(flatten)]

@@ -107,7 +107,8 @@ pub fn details(d: &RunbookDetails) -> String {
     let _ = writeln!(out, "{} {advice}", badge(f.hosting));
     let mut row = |label: &str, value: &str| {
         if !value.is_empty() {
-            let _ = writeln!(out, "{}{label:<10}{:#}{value}", dim(), dim());
+            // Unknown front-matter keys are labels too; a long one still gets its space.
+            let _ = writeln!(out, "{}{label:<11}{:#} {value}", dim(), dim());
         }
     };
     row("Owner", f.owner.as_deref().unwrap_or("unknown"));
@@ -157,6 +158,19 @@ pub fn details(d: &RunbookDetails) -> String {
         row("Reviewed", &status);
     }
     row("File", &d.path);
+    if let Some(change) = &d.last_change {
+        let short: String = change.commit.chars().take(7).collect();
+        row(
+            "Last change",
+            &format!(
+                "{} · {} · {} ({short})",
+                change.date.format("%Y-%m-%d"),
+                change.author,
+                change.subject
+            ),
+        );
+    }
+    row("Edit", d.edit_url.as_deref().unwrap_or_default());
     for (key, value) in &f.extra {
         row(key, &display_value(value));
     }
