@@ -193,6 +193,42 @@ async fn the_runbook_page_has_fact_card_contents_and_rendered_markdown() {
 }
 
 #[tokio::test]
+async fn the_runbook_page_shows_the_last_change_from_git_and_an_edit_link() {
+    let kb = Kb::examples();
+    let root = kb.root().to_path_buf();
+    std::fs::write(
+        root.join("book.toml"),
+        "[book]\ntitle = \"T\"\nsrc = \"runbooks\"\n[preprocessor.runbook]\nedit-url-template = \"https://git.example.com/ops/edit/main/{path}\"\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=Priya Raman",
+                "-c",
+                "user.email=priya@example.com",
+            ])
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "Fix the restart steps"]);
+    let app = App::new(kb);
+    let (_, _, body) = app.get("/runbooks/billing").await;
+    assert!(
+        body.contains("by Priya Raman: Fix the restart steps"),
+        "{body}"
+    );
+    assert!(body.contains("href=\"https://git.example.com/ops/edit/main/runbooks/billing.md\""));
+}
+
+#[tokio::test]
 async fn runbooks_resolve_by_alias_and_sub_folder_path_too() {
     let app = App::examples();
     assert_eq!(app.get("/runbooks/invoicing").await.0, StatusCode::OK);

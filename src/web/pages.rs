@@ -141,6 +141,9 @@ struct RunbookPage<'a> {
     toc: Vec<TocEntry>,
     body: String,
     path: String,
+    /// "Last changed 2026-10-01 by Priya Raman: Fix the restart steps", when git knows.
+    last_change: String,
+    edit_url: Option<String>,
 }
 
 struct TocEntry {
@@ -287,6 +290,19 @@ pub async fn runbook_page(
             .collect(),
         body: markdown::render(&runbook),
         path: runbook.path.clone(),
+        last_change: details
+            .last_change
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "Last changed {} by {}: {}",
+                    c.date.format("%Y-%m-%d"),
+                    c.author,
+                    c.subject
+                )
+            })
+            .unwrap_or_default(),
+        edit_url: details.edit_url.clone(),
     };
     Ok(render(&page)?.into_response())
 }
