@@ -4,6 +4,7 @@
 //! about a file (too big, empty, not UTF-8, unreadable) becomes a [`FileProblem`] for that file
 //! alone; the rest of the folder is unaffected.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -63,6 +64,7 @@ pub fn list(book: &Book) -> Listing {
     };
     let mut walk = Walk {
         prefix,
+        folder: Folder::of(book),
         found: Vec::new(),
         problems: Vec::new(),
         visited: Vec::new(),
@@ -89,6 +91,8 @@ struct Found {
 struct Walk {
     /// The runbook folder relative to the root, with a trailing `/` (or empty).
     prefix: String,
+    /// Where symbolic links may lead.
+    folder: Folder,
     found: Vec<Found>,
     problems: Vec<FileProblem>,
     /// (device, inode) of the folders on the current path, to detect symbolic link loops.
@@ -133,6 +137,17 @@ impl Walk {
                 continue;
             };
             if file_type.is_symlink() {
+                // Links are followed within the runbook folder only: a committed link to
+                // `/etc/shadow` or `~/.ssh/id_rsa` must not become a page.
+                if !self.folder.holds(&entry.path()) {
+                    if is_runbook_path(Path::new(name)) {
+                        self.problem(
+                            &child_rel,
+                            "symbolic link leading outside the runbook folder; left out".into(),
+                        );
+                    }
+                    continue;
+                }
                 match std::fs::metadata(entry.path()) {
                     Ok(target) if target.is_dir() => self.dir(&entry.path(), &child_rel, depth + 1),
                     Ok(target) if target.is_file() && is_runbook_path(Path::new(name)) => {
@@ -226,7 +241,7 @@ fn file_id(_metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
 /// Describes one path as a [`SourceFile`], if it is a runbook that exists now.
 pub fn stat(book: &Book, abs: &Path) -> Option<SourceFile> {
     let metadata = std::fs::metadata(abs).ok()?;
-    if !metadata.is_file() || !is_runbook_path(abs) {
+    if !metadata.is_file() || !is_runbook_path(abs) || !Folder::of(book).holds(abs) {
         return None;
     }
     Some(SourceFile {
@@ -238,6 +253,26 @@ pub fn stat(book: &Book, abs: &Path) -> Option<SourceFile> {
     })
 }
 
+/// The runbook folder as the file system resolves it, for checking where symbolic links lead.
+///
+/// Links are followed (runbooks may be shared between folders), but only within the runbook
+/// folder: a committed link to `/etc/shadow` or `~/.ssh/id_rsa` must not become a page.
+struct Folder(Option<PathBuf>);
+
+impl Folder {
+    fn of(book: &Book) -> Folder {
+        Folder(book.src.canonicalize().ok())
+    }
+
+    fn holds(&self, path: &Path) -> bool {
+        match (&self.0, path.canonicalize()) {
+            (Some(folder), Ok(resolved)) => resolved.starts_with(folder),
+            // Cannot tell (the file just vanished, or the folder did): reading will say why.
+            _ => true,
+        }
+    }
+}
+
 /// Reads a file as runbook text, enforcing the size limit and UTF-8.
 pub fn read(file: &SourceFile, max_bytes: u64) -> Result<FileText, FileProblem> {
     let problem = |line: Option<u64>, message: String| FileProblem {
@@ -246,22 +281,25 @@ pub fn read(file: &SourceFile, max_bytes: u64) -> Result<FileText, FileProblem> 
         column: None,
         message,
     };
-    let too_big = |size: u64| {
+    let too_big = |size: String| {
         problem(
             None,
             format!(
-                "file is {} bytes, over the limit of {max_bytes} (max-file-bytes in [preprocessor.runbook] of book.toml); left out",
-                size
+                "file is {size} bytes, over the limit of {max_bytes} (max-file-bytes in [preprocessor.runbook] of book.toml); left out"
             ),
         )
     };
     if file.size > max_bytes {
-        return Err(too_big(file.size));
+        return Err(too_big(file.size.to_string()));
     }
-    let bytes =
-        std::fs::read(&file.abs).map_err(|e| problem(None, format!("cannot be read: {e}")))?;
+    // Read at most one byte past the limit: a file that grew since it was listed (or a special
+    // file that claims to be empty) cannot make this read unbounded.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&file.abs)
+        .and_then(|f| f.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(|e| problem(None, format!("cannot be read: {e}")))?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_big(bytes.len() as u64));
+        return Err(too_big(format!("more than {max_bytes}")));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(problem(None, "file is empty".into()));
@@ -384,5 +422,39 @@ mod tests {
         let listing = list(&book);
         assert_eq!(listing.files.len(), 1);
         assert!(listing.problems[0].message.contains("loop"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_leading_outside_the_runbook_folder_is_left_out() {
+        let (dir, book) = book_with(&[("a.md", b"# A"), ("sub/b.md", b"# B")]);
+        std::fs::write(dir.path().join("secret.txt"), "password").unwrap();
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, dir.path().join("runbooks").join(name)).unwrap()
+        };
+        link("../secret.txt", "secret.md");
+        link("/etc", "etc.md.d");
+        link("sub/b.md", "b-again.md");
+        let listing = list(&book);
+        let paths: Vec<_> = listing.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["runbooks/a.md", "runbooks/b-again.md", "runbooks/sub/b.md"]
+        );
+        assert_eq!(listing.problems.len(), 1, "{:?}", listing.problems);
+        assert_eq!(
+            listing.problems[0].to_string(),
+            "runbooks/secret.md: symbolic link leading outside the runbook folder; left out"
+        );
+        assert!(stat(&book, &dir.path().join("runbooks/secret.md")).is_none());
+    }
+
+    #[test]
+    fn a_file_that_grew_past_the_limit_since_listing_is_not_read_whole() {
+        let (dir, book) = book_with(&[("a.md", b"# A")]);
+        let file = list(&book).files.remove(0);
+        std::fs::write(dir.path().join("runbooks/a.md"), [b'a'; 1000]).unwrap();
+        let problem = read(&file, book.settings.max_file_bytes).unwrap_err();
+        assert!(problem.message.contains("more than 100 bytes"), "{problem}");
     }
 }

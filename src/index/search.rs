@@ -48,6 +48,10 @@ const TYPO_MAX_DOC_FREQ: u64 = 3;
 const MIN_PREFIX_CHARS: usize = 3;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 180;
+/// Longest stretch of a section a snippet is cut from. The snippet generator tokenizes all the
+/// text it is given: a whole 5 MB section on every search that matches it would make one odd
+/// runbook slow down every such query.
+const SNIPPET_SOURCE_BYTES: usize = 32 * 1024;
 
 /// Words too common to rank by, dropped unless the query has nothing else.
 const STOP_WORDS: &[&str] = &[
@@ -75,7 +79,13 @@ impl SearchIndex {
                 let mut generator =
                     SnippetGenerator::create(&searcher, highlight.as_ref(), self.fields().body)?;
                 generator.set_max_num_chars(SNIPPET_CHARS);
-                Some(generator)
+                let mut terms = Vec::new();
+                highlight.query_terms(&mut |term, _| {
+                    if let Some(text) = term.value().as_str() {
+                        terms.push(text.to_string());
+                    }
+                });
+                Some((generator, terms))
             }
             None => None,
         };
@@ -166,13 +176,13 @@ impl SearchIndex {
         &self,
         doc: &TantivyDocument,
         score: f32,
-        snippets: Option<&mut SnippetGenerator>,
+        snippets: Option<&mut (SnippetGenerator, Vec<String>)>,
     ) -> Hit {
         let f = self.fields();
         let body = text(doc, f.body);
         let snippet = snippets
-            .map(|g| {
-                let mut s = g.snippet(&body);
+            .map(|(g, terms)| {
+                let mut s = g.snippet(snippet_source(&body, terms));
                 s.set_snippet_prefix_postfix("<mark>", "</mark>");
                 s.to_html()
             })
@@ -193,6 +203,26 @@ impl SearchIndex {
             snippet,
         }
     }
+}
+
+/// The part of a long section a snippet is cut from: from just before the first place a query
+/// term appears (or the start), at most [`SNIPPET_SOURCE_BYTES`] long.
+fn snippet_source<'a>(body: &'a str, terms: &[String]) -> &'a str {
+    if body.len() <= SNIPPET_SOURCE_BYTES {
+        return body;
+    }
+    // ASCII lower-casing keeps byte offsets, so a position in the copy is one in `body`. Terms
+    // are lower-cased stems, which start the words they came from.
+    let lower = body.to_ascii_lowercase();
+    let first = terms
+        .iter()
+        .filter(|t| !t.is_empty())
+        .filter_map(|t| lower.find(t.as_str()))
+        .min()
+        .unwrap_or(0);
+    let start = body.floor_char_boundary(first.saturating_sub(SNIPPET_CHARS));
+    let end = body.floor_char_boundary(start.saturating_add(SNIPPET_SOURCE_BYTES));
+    &body[start..end]
 }
 
 /// Candidate lookup keys for a name: as given, and for a URL also its host.
@@ -514,4 +544,39 @@ fn filter_query(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Que
         _ => value,
     };
     term_query(Term::from_field_text(field, &value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_section_is_its_own_snippet_source() {
+        assert_eq!(
+            snippet_source("restart the queue", &["restart".into()]),
+            "restart the queue"
+        );
+    }
+
+    #[test]
+    fn a_long_section_is_cut_around_the_first_match() {
+        let body = format!(
+            "{} Restart here é {}",
+            "é".repeat(100_000),
+            "x".repeat(100_000)
+        );
+        let source = snippet_source(&body, &["restart".into()]);
+        assert!(source.len() <= SNIPPET_SOURCE_BYTES);
+        assert!(
+            source.contains("Restart here"),
+            "the match is in the window"
+        );
+    }
+
+    #[test]
+    fn a_long_section_without_a_match_starts_at_the_top() {
+        let body = "word ".repeat(50_000);
+        let source = snippet_source(&body, &["absent".into()]);
+        assert!(body.starts_with(source) && source.len() <= SNIPPET_SOURCE_BYTES);
+    }
 }

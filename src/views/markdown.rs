@@ -9,6 +9,12 @@ use std::collections::HashSet;
 
 use pulldown_cmark::{CowStr, Event, Parser, Tag};
 
+/// Deepest nesting of elements passed to the sanitizer. html5ever's tree builder takes time
+/// quadratic in nesting depth: 10,000 nested block quotes (a few kB of Markdown) took minutes.
+/// Past this depth, Markdown containers are flattened (their text stays) and raw HTML is shown
+/// as text. Real runbooks nest a few levels.
+pub const MAX_NESTING: usize = 64;
+
 use crate::runbook::Runbook;
 use crate::runbook::sections::markdown_options;
 
@@ -64,9 +70,109 @@ fn render_markdown(markdown: &str, id_path: &str, anchors: &[String]) -> String 
         }),
         other => other,
     });
+    let mut nesting = Nesting::default();
+    let events = events.filter_map(|event| nesting.bound(event));
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     sanitize(&html)
+}
+
+/// Keeps the element nesting of rendered Markdown within [`MAX_NESTING`].
+#[derive(Default)]
+struct Nesting {
+    /// Markdown containers open, including those dropped for being too deep.
+    markdown: usize,
+    /// Raw HTML elements open, as far as a tag count can tell.
+    html: usize,
+}
+
+impl Nesting {
+    fn bound<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        let open = self.markdown + self.html;
+        match event {
+            Event::Start(tag) => {
+                self.markdown += 1;
+                (open < MAX_NESTING).then_some(Event::Start(tag))
+            }
+            Event::End(tag) => {
+                self.markdown = self.markdown.saturating_sub(1);
+                (open <= MAX_NESTING).then_some(Event::End(tag))
+            }
+            Event::Html(raw) | Event::InlineHtml(raw)
+                if open + RawTags::scan(&raw).deepest > MAX_NESTING =>
+            {
+                Some(Event::Text(raw))
+            }
+            Event::Html(raw) => {
+                self.track(&raw);
+                Some(Event::Html(raw))
+            }
+            Event::InlineHtml(raw) => {
+                self.track(&raw);
+                Some(Event::InlineHtml(raw))
+            }
+            other => Some(other),
+        }
+    }
+
+    fn track(&mut self, raw: &str) {
+        let tags = RawTags::scan(raw);
+        self.html = (self.html + tags.opened).saturating_sub(tags.closed);
+    }
+}
+
+/// Elements that have no end tag, or whose end tag may be left out (the parser closes them):
+/// they do not deepen the nesting.
+const SELF_CLOSING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+];
+
+/// What a piece of raw HTML opens and closes, by counting its tags (no parsing: that is what is
+/// being guarded).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RawTags {
+    opened: usize,
+    closed: usize,
+    /// How much deeper it goes at its deepest.
+    deepest: usize,
+}
+
+impl RawTags {
+    fn scan(raw: &str) -> RawTags {
+        let mut tags = RawTags::default();
+        let mut depth = 0usize;
+        for tag in raw.split('<').skip(1) {
+            if let Some(rest) = tag.strip_prefix('/') {
+                if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    depth = depth.saturating_sub(1);
+                    tags.closed += 1;
+                }
+            } else if opens_element(tag) {
+                depth += 1;
+                tags.opened += 1;
+                tags.deepest = tags.deepest.max(depth);
+            }
+        }
+        tags
+    }
+}
+
+/// Whether the text after a `<` starts an element that needs an end tag.
+fn opens_element(tag: &str) -> bool {
+    let name = tag
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let self_closed = tag
+        .split('>')
+        .next()
+        .is_some_and(|inside| inside.trim_end().ends_with('/'));
+    !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !self_closed
+        && !SELF_CLOSING.contains(&name.as_str())
 }
 
 /// Links to other runbook files (`vpn.md#login`, `../ledgerline.md`) become page links.
@@ -176,6 +282,53 @@ mod tests {
             "https://x.example.com/a.md"
         );
         assert_eq!(rewrite_link("#login", "a.md"), "#login");
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_past_the_limit_and_keeps_its_text() {
+        for markdown in [
+            format!("{}quoted\n", "> ".repeat(10_000)),
+            format!("{}item\n", "- ".repeat(10_000)),
+            format!("{}raw\n", "<div>".repeat(10_000)),
+            format!("a {}inline", "<span>".repeat(10_000)),
+        ] {
+            let html = render_markdown(&markdown, "t.md", &[]);
+            let deepest = RawTags::scan(&html).deepest;
+            assert!(
+                deepest <= MAX_NESTING + 2,
+                "nesting {deepest} in {}",
+                &html[..200]
+            );
+            assert!(
+                ["quoted", "item", "raw", "inline"]
+                    .iter()
+                    .any(|w| html.contains(w)),
+                "the text survives"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_nesting_and_raw_html_are_untouched() {
+        let html = render(&runbook(
+            "> quote\n> - a\n>   - b\n\n<details><summary>More</summary>\n\nhidden\n\n</details>\n",
+        ));
+        assert!(html.contains("<blockquote>"), "{html}");
+        assert!(html.contains("<details>"), "{html}");
+        assert!(!html.contains("&lt;details"), "{html}");
+    }
+
+    #[test]
+    fn raw_tags_count_opened_closed_and_depth() {
+        let tags = RawTags::scan("<div><br><p>x<span>y</span></div><img/>");
+        assert_eq!(
+            tags,
+            RawTags {
+                opened: 2,
+                closed: 2,
+                deepest: 2
+            }
+        );
     }
 
     #[test]

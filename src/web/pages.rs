@@ -265,12 +265,16 @@ pub async fn runbook_page(
     State(state): State<AppState>,
     Path(app): Path<String>,
 ) -> Result<Response, WebError> {
-    let (runbook, details) = state
-        .blocking(move |kb| -> crate::Result<(Runbook, RunbookDetails)> {
-            let runbook = kb.runbook(&app)?;
-            let details = kb.details(&runbook, None, today())?;
-            Ok((runbook, details))
-        })
+    // Rendering is CPU work too: off the async threads, where the request timeout can still fire.
+    let (runbook, details, body) = state
+        .blocking(
+            move |kb| -> crate::Result<(Runbook, RunbookDetails, String)> {
+                let runbook = kb.runbook(&app)?;
+                let details = kb.details(&runbook, None, today())?;
+                let body = markdown::render(&runbook);
+                Ok((runbook, details, body))
+            },
+        )
         .await??;
     let site = state.kb.book().title.clone();
     let card = render_string(&card(&details, None))?;
@@ -288,7 +292,7 @@ pub async fn runbook_page(
                 level: s.level,
             })
             .collect(),
-        body: markdown::render(&runbook),
+        body,
         path: runbook.path.clone(),
         last_change: details
             .last_change

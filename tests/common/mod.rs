@@ -112,3 +112,57 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs `work` on its own thread and panics if it has not finished within `limit`: a hang fails
+/// the test with a message instead of stalling the suite. (The thread is left behind; the test
+/// process ends soon after.)
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    match finished.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: still running after {limit:?} (hung)")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("{what}: finished without a result"),
+        },
+    }
+}
+
+/// What every entry under `dir` is, without following symbolic links: a content hash for files,
+/// the target for links. Taken before and after a scenario, it shows that nothing was written,
+/// moved or deleted.
+pub fn fingerprint(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut seen = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+        let entry = entry.expect("walk");
+        let kind = entry.file_type();
+        let what = if kind.is_symlink() {
+            format!(
+                "link to {}",
+                std::fs::read_link(entry.path())
+                    .expect("readlink")
+                    .display()
+            )
+        } else if kind.is_dir() {
+            "folder".to_string()
+        } else {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            format!(
+                "{} bytes, xxh3 {:032x}",
+                bytes.len(),
+                xxhash_rust::xxh3::xxh3_128(&bytes)
+            )
+        };
+        seen.insert(entry.path().to_path_buf(), what);
+    }
+    seen
+}
