@@ -203,18 +203,23 @@ pub fn check(book: &Book, today: NaiveDate) -> Report {
         .map(|p| Finding::from_problem(Code::UnreadableFile, p))
         .collect();
     let files = listing.files.len();
-    let mut parsed: Vec<Parsed> = Vec::with_capacity(files);
     // Every listed file, parsed or not: a link to a runbook with broken front matter is not broken.
-    let mut listed: HashSet<String> = HashSet::with_capacity(files);
-    for file in listing.files {
-        listed.insert(file.path.clone());
-        match read_and_parse(&file, book.settings.max_file_bytes) {
-            Ok(p) => parsed.push(p),
-            Err(finding) => findings.push(finding),
+    let listed: HashSet<String> = listing.files.iter().map(|f| f.path.clone()).collect();
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(files);
+    for (mut chunk_parsed, mut chunk_findings) in in_parallel(&listing.files, |file, out| {
+        match read_and_parse(file, book.settings.max_file_bytes) {
+            Ok(p) => {
+                check_one(&p, book, today, out);
+                Some(p)
+            }
+            Err(finding) => {
+                out.push(finding);
+                None
+            }
         }
-    }
-    for p in &parsed {
-        check_one(p, book, today, &mut findings);
+    }) {
+        parsed.append(&mut chunk_parsed);
+        findings.append(&mut chunk_findings);
     }
     check_claims(&parsed, &mut findings);
     check_links(&parsed, &listed, book, &mut findings);
@@ -223,6 +228,39 @@ pub fn check(book: &Book, today: NaiveDate) -> Report {
             .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
     });
     Report { files, findings }
+}
+
+/// Runs `work` over `files` on every core: reading and parsing dominate a check, and each file
+/// is independent of the others. Returns, per chunk of files, what `work` kept and found.
+fn in_parallel<T: Send>(
+    files: &[SourceFile],
+    work: impl Fn(&SourceFile, &mut Vec<Finding>) -> Option<T> + Sync,
+) -> Vec<(Vec<T>, Vec<Finding>)> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_size = files.len().div_ceil(workers).max(1);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk_size)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    let kept = chunk.iter().filter_map(|f| work(f, &mut found)).collect();
+                    (kept, found)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                // A panic in a worker is a bug in a rule: let it surface as it would have
+                // without threads.
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// A runbook that parsed, with the text it came from (for line numbers and secrets).
