@@ -6,6 +6,7 @@
 //! git installed, or when git fails for any reason, there is simply none, and no error.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -41,28 +42,25 @@ const FIELD: char = '\u{1f}';
 impl History {
     /// Reads the history of the runbook folder `src` of the knowledge base at `root`.
     pub fn load(root: &Path, src: &Path) -> History {
-        let Some(prefix) = git(root, &["rev-parse", "--show-prefix"]) else {
+        let Some(prefix) = git(root, &["rev-parse".as_ref(), "--show-prefix".as_ref()]) else {
             return History::default();
         };
         let prefix = prefix.trim().to_string();
         let format = format!("--format={RECORD}%H{FIELD}%aI{FIELD}%an{FIELD}%s");
-        let src = src.to_string_lossy();
         // -z: file names verbatim, whatever characters they hold. A signed-commit setting would
         // mix signature checks into the output, so it is switched off for this run.
-        let Some(log) = git(
-            root,
-            &[
-                "-c",
-                "log.showSignature=false",
-                "log",
-                "-z",
-                "--no-color",
-                &format,
-                "--name-only",
-                "--",
-                &src,
-            ],
-        ) else {
+        let args: [&OsStr; 9] = [
+            "-c".as_ref(),
+            "log.showSignature=false".as_ref(),
+            "log".as_ref(),
+            "-z".as_ref(),
+            "--no-color".as_ref(),
+            format.as_ref(),
+            "--name-only".as_ref(),
+            "--".as_ref(),
+            src.as_os_str(),
+        ];
+        let Some(log) = git(root, &args) else {
             return History {
                 prefix,
                 changes: HashMap::new(),
@@ -95,8 +93,10 @@ impl History {
 }
 
 /// Runs git in `dir`; its standard output if it succeeded.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
+fn git(dir: &Path, args: &[&OsStr]) -> Option<String> {
     let output = Command::new("git")
+        // The runbook folder's path is a path, not a pattern, even if it holds `*` or `[`.
+        .arg("--literal-pathspecs")
         .arg("-C")
         .arg(dir)
         .args(args)

@@ -203,18 +203,23 @@ pub fn check(book: &Book, today: NaiveDate) -> Report {
         .map(|p| Finding::from_problem(Code::UnreadableFile, p))
         .collect();
     let files = listing.files.len();
-    let mut parsed: Vec<Parsed> = Vec::with_capacity(files);
     // Every listed file, parsed or not: a link to a runbook with broken front matter is not broken.
-    let mut listed: HashSet<String> = HashSet::with_capacity(files);
-    for file in listing.files {
-        listed.insert(file.path.clone());
-        match read_and_parse(&file, book.settings.max_file_bytes) {
-            Ok(p) => parsed.push(p),
-            Err(finding) => findings.push(finding),
+    let listed: HashSet<String> = listing.files.iter().map(|f| f.path.clone()).collect();
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(files);
+    for (mut chunk_parsed, mut chunk_findings) in in_parallel(&listing.files, |file, out| {
+        match read_and_parse(file, book.settings.max_file_bytes) {
+            Ok(p) => {
+                check_one(&p, book, today, out);
+                Some(p)
+            }
+            Err(finding) => {
+                out.push(finding);
+                None
+            }
         }
-    }
-    for p in &parsed {
-        check_one(p, book, today, &mut findings);
+    }) {
+        parsed.append(&mut chunk_parsed);
+        findings.append(&mut chunk_findings);
     }
     check_claims(&parsed, &mut findings);
     check_links(&parsed, &listed, book, &mut findings);
@@ -223,6 +228,39 @@ pub fn check(book: &Book, today: NaiveDate) -> Report {
             .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
     });
     Report { files, findings }
+}
+
+/// Runs `work` over `files` on every core: reading and parsing dominate a check, and each file
+/// is independent of the others. Returns, per chunk of files, what `work` kept and found.
+fn in_parallel<T: Send>(
+    files: &[SourceFile],
+    work: impl Fn(&SourceFile, &mut Vec<Finding>) -> Option<T> + Sync,
+) -> Vec<(Vec<T>, Vec<Finding>)> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_size = files.len().div_ceil(workers).max(1);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk_size)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    let kept = chunk.iter().filter_map(|f| work(f, &mut found)).collect();
+                    (kept, found)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                // A panic in a worker is a bug in a rule: let it surface as it would have
+                // without threads.
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// A runbook that parsed, with the text it came from (for line numbers and secrets).
@@ -583,12 +621,17 @@ static SECRET_RULES: [SecretRule; 5] = [
     SecretRule {
         what: "a cloud access key",
         pattern: &AWS_ACCESS_KEY,
-        is_secret: |_| true,
+        // AWS's documentation uses AKIAIOSFODNN7EXAMPLE; runbooks copy it.
+        is_secret: |c| {
+            !c.get(0)
+                .and_then(|m| m.as_str().get(4..))
+                .is_some_and(|key| is_masked(key) || key.ends_with("EXAMPLE"))
+        },
     },
     SecretRule {
         what: "an access token",
         pattern: &TOKEN,
-        is_secret: |_| true,
+        is_secret: |c| !c.get(0).is_some_and(|m| is_masked(m.as_str())),
     },
 ];
 
@@ -639,14 +682,27 @@ fn password_value_is_secret(rest: &str) -> bool {
 }
 
 /// Placeholders and pointers that stand for a secret without being one: `$DB_PASSWORD`,
-/// `${PASS}`, `<password>`, `{{ password }}`, `%PASSWORD%`, `***`, `...`, a vault path.
+/// `${PASS}`, `<password>`, `{{ password }}`, `%PASSWORD%`, `***`, `-` (read from stdin), a vault
+/// path, `var.db_password`, `a-secret-password`, `REDACTED`.
 fn is_reference(value: &str) -> bool {
-    value.starts_with(['$', '<', '{', '%', '*', '('])
-        || value
-            .chars()
-            .all(|c| matches!(c, '*' | '.' | 'x' | 'X' | '…'))
+    let value = value.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
+    let lower = value.to_lowercase();
+    value.starts_with(['$', '<', '{', '%', '('])
+        || !value.chars().any(char::is_alphanumeric)
+        || value.chars().all(|c| matches!(c, 'x' | 'X' | '*' | '.'))
         || value.contains('/')
-        || value.to_lowercase().starts_with("vault")
+        || lower.starts_with("vault")
+        // A value that names what it stands for is an expression or a made-up example.
+        || ["password", "passwd", "secret", "token", "redacted"]
+            .iter()
+            .any(|word| lower.contains(word))
+}
+
+/// Documentation shows the shape of a token with its characters masked:
+/// `hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`.
+fn is_masked(token: &str) -> bool {
+    let tail = token.rsplit(['_', '-', '/']).next().unwrap_or(token);
+    tail.chars().all(|c| matches!(c, 'x' | 'X' | '0' | '*'))
 }
 
 /// One name a runbook answers to, where it is written.
@@ -751,7 +807,8 @@ fn check_claims(parsed: &[Parsed], out: &mut Vec<Finding>) {
 
 /// Relative links to other runbooks, and to headings in them, must lead somewhere.
 fn check_links(parsed: &[Parsed], listed: &HashSet<String>, book: &Book, out: &mut Vec<Finding>) {
-    let anchors: HashMap<&str, HashSet<&str>> = parsed
+    // GitHub's pages find `#Login` as well as `#login`, and authors write both.
+    let anchors: HashMap<&str, HashSet<String>> = parsed
         .iter()
         .map(|p| {
             let set = p
@@ -759,7 +816,7 @@ fn check_links(parsed: &[Parsed], listed: &HashSet<String>, book: &Book, out: &m
                 .sections
                 .iter()
                 .filter(|s| s.level > 0)
-                .map(|s| s.anchor.as_str())
+                .map(|s| s.anchor.to_lowercase())
                 .collect();
             (p.path(), set)
         })
@@ -778,26 +835,43 @@ fn check_links(parsed: &[Parsed], listed: &HashSet<String>, book: &Book, out: &m
                 None => p.path().to_string(),
                 Some(file) => {
                     let target = resolve(p.path(), file);
-                    let exists = listed.contains(&target) || book.root.join(&target).is_file();
+                    let exists = match &target {
+                        Some(target) => listed.contains(target) || book.root.join(target).is_file(),
+                        // Above the root (the repository's own README, say): ask the disk.
+                        None => book
+                            .root
+                            .join(p.path())
+                            .parent()
+                            .is_some_and(|dir| dir.join(file).is_file()),
+                    };
                     if !exists {
                         let (line, column) = p.lines.position(&p.text, p.body_offset(range.start));
+                        let message = match &target {
+                            Some(target) => format!("link to {file}: {target} does not exist"),
+                            None => format!(
+                                "link to {file}: it does not exist (it points above the knowledge base's root)"
+                            ),
+                        };
                         out.push(Finding::new(
                             p.path(),
                             line,
                             Some(column),
                             Code::BrokenLink,
-                            format!("link to {file}: {target} does not exist"),
+                            message,
                         ));
                         continue;
                     }
-                    target
+                    match target {
+                        Some(target) => target,
+                        None => continue,
+                    }
                 }
             };
             let (Some(anchor), Some(known)) = (link.anchor, anchors.get(target.as_str())) else {
                 // No anchor, or a file that did not parse: its headings are unknown.
                 continue;
             };
-            if !known.contains(anchor.as_str()) {
+            if !known.contains(&anchor.to_lowercase()) {
                 let (line, column) = p.lines.position(&p.text, p.body_offset(range.start));
                 let place = if link.file.is_none() {
                     "this runbook".to_string()
@@ -855,20 +929,21 @@ impl LocalLink {
     }
 }
 
-/// A link's target as a root-relative path, `..` and `.` resolved against the linking file.
-fn resolve(from: &str, link: &str) -> String {
+/// A link's target as a root-relative path, `..` and `.` resolved against the linking file;
+/// `None` when it climbs above the root.
+fn resolve(from: &str, link: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for part in link.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                parts.pop()?;
             }
             other => parts.push(other),
         }
     }
-    parts.join("/")
+    Some(parts.join("/"))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -915,12 +990,36 @@ mod tests {
 
     #[test]
     fn links_are_resolved_against_the_linking_file() {
-        assert_eq!(resolve("runbooks/a.md", "b.md"), "runbooks/b.md");
+        assert_eq!(resolve("runbooks/a.md", "b.md").unwrap(), "runbooks/b.md");
         assert_eq!(
-            resolve("runbooks/finance/p.md", "../ledger.md"),
+            resolve("runbooks/finance/p.md", "../ledger.md").unwrap(),
             "runbooks/ledger.md"
         );
-        assert_eq!(resolve("runbooks/a.md", "./sub/c.md"), "runbooks/sub/c.md");
+        assert_eq!(
+            resolve("runbooks/a.md", "./sub/c.md").unwrap(),
+            "runbooks/sub/c.md"
+        );
+        assert_eq!(resolve("runbooks/a.md", "../../README.md"), None);
+    }
+
+    #[test]
+    fn placeholders_and_expressions_are_not_secrets() {
+        for placeholder in [
+            "REDACTED",
+            "-",
+            "\"$INSTANCE_ADMIN_PASSWORD\"",
+            "a-secret-password",
+            "google_sql_user.foo.password",
+            "xxxxxxxx",
+        ] {
+            assert!(is_reference(placeholder), "{placeholder}");
+        }
+        assert!(!is_reference("hunter2"));
+        assert!(is_masked(
+            "hooks.slack.com/services/T00000000/B00000000/XXXXXXXX"
+        ));
+        assert!(is_masked("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+        assert!(!is_masked("ghp_abcdefghijklmnopqrstuvwxyz0123456789"));
     }
 
     #[test]

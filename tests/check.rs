@@ -323,6 +323,25 @@ fn broken_links_and_missing_headings_are_errors_at_their_line_and_column() {
 }
 
 #[test]
+fn anchors_match_whatever_their_case_and_links_outside_the_runbook_folder_are_looked_up_on_disk() {
+    let body = "[Login](other.md#Login) [readme](../README.md) [beyond](../../beyond.md)\n";
+    let kb = Kb::with(&[("a.md", &runbook("", body)), ("other.md", &runbook("", ""))]);
+    std::fs::write(kb.root().join("README.md"), "# KB\n").expect("write README");
+    let report = lint_on(&kb, today());
+    let places: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.as_str(), f.line, f.column, f.code))
+        .collect();
+    let column = body.find("[beyond]").map(|i| i as u64 + 1);
+    assert_eq!(places, [("runbooks/a.md", 12, column, Code::BrokenLink)]);
+    assert_eq!(
+        report.findings[0].message,
+        "link to ../../beyond.md: it does not exist (it points above the knowledge base's root)"
+    );
+}
+
+#[test]
 fn self_and_hybrid_runbooks_need_login_steps() {
     let front = |hosting: &str, extra: &str| {
         format!(
@@ -365,7 +384,7 @@ fn pasted_secrets_are_errors_and_the_message_never_repeats_them() {
         "Connect with `mysql://app:Sup3rS3cret@db01.example.com/app`.",
         "DB_PASSWORD=hunter2",
         "password: correcthorse",
-        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+        "aws_access_key_id = AKIA2OGYBAH6STMMNXNN",
         "export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789",
         "gitlab: glpat-abcdefghij0123456789",
         "slack: xoxb-123456789012-abcdefghijkl",
@@ -407,7 +426,7 @@ fn pasted_secrets_are_errors_and_the_message_never_repeats_them() {
             "Sup3rS3cret",
             "hunter2",
             "correcthorse",
-            "AKIAIOSFODNN7EXAMPLE",
+            "AKIA2OGYBAH6STMMNXNN",
             "ghp_",
             "glpat-",
             "xoxb-",
