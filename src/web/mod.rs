@@ -32,6 +32,12 @@ pub const MAX_QUERY_CHARS: usize = 1024;
 pub const MAX_LIMIT: usize = 200;
 /// Time a request may take before it is answered with 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest request URI accepted, in bytes; longer ones get 414. Room for a query of
+/// [`MAX_QUERY_CHARS`] characters even when every one is percent-encoded UTF-8.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+/// Largest request body accepted. Nothing here reads a body; this bounds what a client can make
+/// the server buffer.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -164,7 +170,16 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(middleware::from_fn(limit_uri_length))
+        // Answers carry login steps: no browser or proxy cache should keep them. Static assets
+        // set their own caching.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -185,6 +200,23 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .with_state(state)
+}
+
+/// Answers 414 to a request whose URI is longer than [`MAX_URI_BYTES`], before any handler
+/// parses it.
+async fn limit_uri_length(request: Request, next: Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        return (
+            StatusCode::URI_TOO_LONG,
+            format!("request URI longer than {MAX_URI_BYTES} bytes"),
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// Counts requests by route (the pattern, not the raw path, so the label set stays small).
