@@ -1,0 +1,497 @@
+//! Search-quality harness: how well this engine ranks the runbooks that answer a set of judged
+//! queries, next to two baselines on the same corpus.
+//!
+//! ```sh
+//! cargo run --release --example search_eval -- QUERIES.tsv CORPUS_DIR [-v]
+//! ```
+//!
+//! `QUERIES.tsv` has a header line and the columns `query`, `relevant_paths` (comma-separated,
+//! relative to `CORPUS_DIR`) and `note`. The corpus folder is only read: this engine's index goes
+//! to a temporary folder, the baselines' live in memory.
+//!
+//! Systems compared:
+//! - **runbook**: this crate, through its public API, exactly as `runbook search` ranks;
+//! - **ripgrep-style**: files ranked by how many distinct query words they contain
+//!   (case-insensitive substrings, as `rg -i -F -l` per word would find), ties by path;
+//! - **tantivy default**: a fresh in-RAM index of title (first `#` heading) and body with tantivy's
+//!   default tokenizer, queried through its `QueryParser` over both fields (the lenient parser when
+//!   the query does not parse).
+//!
+//! Figures (binary relevance, only the first [`CUTOFF`] results count): success@1, success@3,
+//! MRR@10 and nDCG@10, each averaged over the queries.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use runbook::{Book, KnowledgeBase, source};
+use tantivy::collector::TopDocs;
+use tantivy::query::QueryParser;
+use tantivy::schema::{STORED, STRING, Schema, TEXT};
+use tantivy::{Index, TantivyDocument, doc};
+
+/// Results looked at per query.
+const CUTOFF: usize = 10;
+
+/// One judged query.
+#[derive(Debug, Clone, PartialEq)]
+struct Judged {
+    query: String,
+    relevant: Vec<String>,
+}
+
+/// The four figures for one query, or averaged over many.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Metrics {
+    success_at_1: f64,
+    success_at_3: f64,
+    mrr: f64,
+    ndcg: f64,
+}
+
+/// 1-based rank of the first relevant path within the cutoff.
+fn first_relevant_rank(ranking: &[String], relevant: &HashSet<&str>) -> Option<usize> {
+    ranking
+        .iter()
+        .take(CUTOFF)
+        .position(|p| relevant.contains(p.as_str()))
+        .map(|i| i + 1)
+}
+
+/// Binary-relevance nDCG over the first [`CUTOFF`] results. A path ranked twice counts once.
+fn ndcg(ranking: &[String], relevant: &HashSet<&str>) -> f64 {
+    let discount = |rank: usize| 1.0 / ((rank + 1) as f64).log2();
+    let mut seen = HashSet::new();
+    let dcg: f64 = ranking
+        .iter()
+        .take(CUTOFF)
+        .enumerate()
+        .filter(|(_, p)| relevant.contains(p.as_str()) && seen.insert(p.as_str()))
+        .map(|(i, _)| discount(i + 1))
+        .sum();
+    let ideal: f64 = (1..=relevant.len().min(CUTOFF)).map(discount).sum();
+    // An empty f64 sum is -0.0; start from +0.0 so "nothing found" prints as 0.00.
+    if ideal == 0.0 {
+        0.0
+    } else {
+        (0.0 + dcg) / ideal
+    }
+}
+
+/// The figures of one ranking against its relevant paths.
+fn metrics(ranking: &[String], relevant: &[String]) -> Metrics {
+    let relevant: HashSet<&str> = relevant.iter().map(String::as_str).collect();
+    let rank = first_relevant_rank(ranking, &relevant);
+    let within = |k: usize| f64::from(u8::from(rank.is_some_and(|r| r <= k)));
+    Metrics {
+        success_at_1: within(1),
+        success_at_3: within(3),
+        mrr: rank.map_or(0.0, |r| 1.0 / r as f64),
+        ndcg: ndcg(ranking, &relevant),
+    }
+}
+
+/// The mean of each figure.
+fn mean(all: &[Metrics]) -> Metrics {
+    if all.is_empty() {
+        return Metrics::default();
+    }
+    let n = all.len() as f64;
+    let sum = |f: fn(&Metrics) -> f64| all.iter().map(f).sum::<f64>() / n;
+    Metrics {
+        success_at_1: sum(|m| m.success_at_1),
+        success_at_3: sum(|m| m.success_at_3),
+        mrr: sum(|m| m.mrr),
+        ndcg: sum(|m| m.ndcg),
+    }
+}
+
+/// Reads the judged queries. Blank lines and the header are skipped; a line without a query or
+/// without relevant paths is an error naming its line, since it would silently skew the figures.
+fn parse_tsv(text: &str) -> anyhow::Result<Vec<Judged>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || (i == 0 && line.starts_with("query\t")) {
+            continue;
+        }
+        let mut columns = line.split('\t');
+        let query = columns.next().unwrap_or_default().trim();
+        let relevant: Vec<String> = columns
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(|p| p.trim().trim_start_matches("./").to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if query.is_empty() || relevant.is_empty() {
+            bail!(
+                "line {}: needs a query and at least one relevant path",
+                i + 1
+            );
+        }
+        out.push(Judged {
+            query: query.to_string(),
+            relevant,
+        });
+    }
+    Ok(out)
+}
+
+/// A ranking system under test.
+trait System {
+    fn name(&self) -> &str;
+    fn rank(&self, query: &str) -> anyhow::Result<Vec<String>>;
+}
+
+/// This engine, through the library's public API.
+struct Engine {
+    kb: KnowledgeBase,
+    // Kept so the index outlives the searches; removed on drop.
+    _state: tempfile::TempDir,
+}
+
+impl Engine {
+    fn new(corpus: &Path) -> anyhow::Result<Engine> {
+        let state = tempfile::tempdir().context("cannot create a temporary index folder")?;
+        let mut book = Book::load(corpus)?;
+        book.state_dir = state.path().to_path_buf();
+        let kb = KnowledgeBase::open(book)?;
+        let report = kb.refresh(&mut |_, _| {})?;
+        if report.read_only {
+            bail!("could not write the temporary index");
+        }
+        eprintln!(
+            "runbook: indexed {} files ({} left out) in {:.0} ms",
+            report.indexed,
+            report.problems.len(),
+            report.took.as_secs_f64() * 1000.0
+        );
+        Ok(Engine { kb, _state: state })
+    }
+}
+
+impl System for Engine {
+    fn name(&self) -> &str {
+        "runbook (this engine)"
+    }
+    fn rank(&self, query: &str) -> anyhow::Result<Vec<String>> {
+        let results = self.kb.search(query, CUTOFF)?;
+        Ok(results.hits.into_iter().map(|h| h.path).collect())
+    }
+}
+
+/// The corpus's files as the engine lists them: (path relative to the corpus, text).
+fn corpus_files(corpus: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let book = Book::load(corpus)?;
+    let listing = source::list(&book);
+    Ok(listing
+        .files
+        .iter()
+        .filter_map(|f| {
+            source::read(f, book.settings.max_file_bytes)
+                .ok()
+                .map(|t| (f.path.clone(), t.text))
+        })
+        .collect())
+}
+
+/// Baseline A: files ranked by the number of distinct query words they contain.
+struct Ripgrep {
+    files: Vec<(String, String)>,
+}
+
+impl Ripgrep {
+    fn new(files: &[(String, String)]) -> Ripgrep {
+        Ripgrep {
+            files: files
+                .iter()
+                .map(|(p, t)| (p.clone(), t.to_lowercase()))
+                .collect(),
+        }
+    }
+}
+
+impl System for Ripgrep {
+    fn name(&self) -> &str {
+        "ripgrep-style"
+    }
+    fn rank(&self, query: &str) -> anyhow::Result<Vec<String>> {
+        Ok(rank_by_words_contained(&self.files, query))
+    }
+}
+
+/// Paths of `files` (already lower-cased) containing at least one query word, most distinct
+/// words first, ties by path.
+fn rank_by_words_contained(files: &[(String, String)], query: &str) -> Vec<String> {
+    let mut words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    words.sort();
+    words.dedup();
+    let mut scored: Vec<(usize, &str)> = files
+        .iter()
+        .map(|(path, text)| {
+            let count = words.iter().filter(|w| text.contains(w.as_str())).count();
+            (count, path.as_str())
+        })
+        .filter(|(count, _)| *count > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().map(|(_, p)| p.to_string()).collect()
+}
+
+/// Baseline B: tantivy out of the box.
+struct TantivyDefault {
+    index: Index,
+    parser: QueryParser,
+    path: tantivy::schema::Field,
+}
+
+impl TantivyDefault {
+    fn new(files: &[(String, String)]) -> anyhow::Result<TantivyDefault> {
+        let mut schema = Schema::builder();
+        let path = schema.add_text_field("path", STRING | STORED);
+        let title = schema.add_text_field("title", TEXT);
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
+        for (p, text) in files {
+            writer.add_document(doc!(
+                path => p.as_str(),
+                title => first_heading(text).unwrap_or_default(),
+                body => text.as_str(),
+            ))?;
+        }
+        writer.commit()?;
+        let parser = QueryParser::for_index(&index, vec![title, body]);
+        Ok(TantivyDefault {
+            index,
+            parser,
+            path,
+        })
+    }
+}
+
+impl System for TantivyDefault {
+    fn name(&self) -> &str {
+        "tantivy default"
+    }
+    fn rank(&self, query: &str) -> anyhow::Result<Vec<String>> {
+        // Imported here only: its `as_str` would shadow `String::as_str` elsewhere.
+        use tantivy::schema::Value;
+        let query = match self.parser.parse_query(query) {
+            Ok(q) => q,
+            Err(_) => self.parser.parse_query_lenient(query).0,
+        };
+        let searcher = self.index.reader()?.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(CUTOFF).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(p) = doc.get_first(self.path).and_then(|v| v.as_str()) {
+                out.push(p.to_string());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The text of the first level-1 ATX heading outside fenced code.
+fn first_heading(text: &str) -> Option<String> {
+    let mut in_code = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_code = !in_code;
+        } else if !in_code && let Some(h) = line.strip_prefix("# ") {
+            return Some(h.trim().trim_end_matches('#').trim().to_string());
+        }
+    }
+    None
+}
+
+struct Args {
+    queries: PathBuf,
+    corpus: PathBuf,
+    verbose: bool,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut verbose = false;
+    let mut positional = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.to_str() {
+            Some("-v" | "--verbose") => verbose = true,
+            _ => positional.push(PathBuf::from(arg)),
+        }
+    }
+    let [queries, corpus] = <[PathBuf; 2]>::try_from(positional)
+        .map_err(|_| anyhow::anyhow!("usage: search_eval QUERIES.tsv CORPUS_DIR [-v]"))?;
+    Ok(Args {
+        queries,
+        corpus,
+        verbose,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    let tsv = std::fs::read_to_string(&args.queries)
+        .with_context(|| format!("cannot read {}", args.queries.display()))?;
+    let judged = parse_tsv(&tsv).with_context(|| args.queries.display().to_string())?;
+
+    let files = corpus_files(&args.corpus)?;
+    let known: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    for j in &judged {
+        for p in j.relevant.iter().filter(|p| !known.contains(p.as_str())) {
+            eprintln!("warning: {:?}: {p} is not in the corpus", j.query);
+        }
+    }
+    let systems: Vec<Box<dyn System>> = vec![
+        Box::new(Engine::new(&args.corpus)?),
+        Box::new(Ripgrep::new(&files)),
+        Box::new(TantivyDefault::new(&files)?),
+    ];
+
+    let mut rows = Vec::new();
+    for system in &systems {
+        let mut per_query = Vec::with_capacity(judged.len());
+        for j in &judged {
+            let ranking = system.rank(&j.query)?;
+            let m = metrics(&ranking, &j.relevant);
+            if args.verbose {
+                let relevant: HashSet<&str> = j.relevant.iter().map(String::as_str).collect();
+                let rank = first_relevant_rank(&ranking, &relevant)
+                    .map_or_else(|| "-".to_string(), |r| r.to_string());
+                println!(
+                    "{:<22} rank {rank:>2}  nDCG {:.2}  {}   top: {}",
+                    system.name(),
+                    m.ndcg,
+                    j.query,
+                    ranking.first().map_or("(nothing)", String::as_str)
+                );
+            }
+            per_query.push(m);
+        }
+        rows.push((system.name().to_string(), mean(&per_query)));
+    }
+
+    println!(
+        "\n{} queries, {} files in {}\n",
+        judged.len(),
+        files.len(),
+        args.corpus.display()
+    );
+    println!("| system | success@1 | success@3 | MRR@10 | nDCG@10 |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, m) in rows {
+        println!(
+            "| {name} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            m.success_at_1, m.success_at_3, m.mrr, m.ndcg
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn first_hit_relevant_scores_one() {
+        let m = metrics(&paths(&["a", "b"]), &paths(&["a"]));
+        assert_eq!(
+            m,
+            Metrics {
+                success_at_1: 1.0,
+                success_at_3: 1.0,
+                mrr: 1.0,
+                ndcg: 1.0
+            }
+        );
+    }
+
+    #[test]
+    fn relevant_at_rank_three() {
+        let m = metrics(&paths(&["x", "y", "a", "z"]), &paths(&["a"]));
+        assert_eq!(m.success_at_1, 0.0);
+        assert_eq!(m.success_at_3, 1.0);
+        assert!((m.mrr - 1.0 / 3.0).abs() < 1e-12);
+        // DCG = 1/log2(4) = 0.5; ideal = 1.
+        assert!((m.ndcg - 0.5).abs() < 1e-12, "{m:?}");
+    }
+
+    #[test]
+    fn two_relevant_at_ranks_one_and_three() {
+        let m = metrics(&paths(&["a", "x", "b"]), &paths(&["a", "b"]));
+        let ideal = 1.0 + 1.0 / 3f64.log2();
+        let dcg = 1.0 + 0.5;
+        assert!((m.ndcg - dcg / ideal).abs() < 1e-12, "{m:?}");
+        assert_eq!(m.mrr, 1.0);
+    }
+
+    #[test]
+    fn beyond_the_cutoff_counts_as_not_found() {
+        let mut ranking: Vec<String> = (0..CUTOFF).map(|i| format!("x{i}")).collect();
+        ranking.push("a".into());
+        let m = metrics(&ranking, &paths(&["a"]));
+        assert_eq!(m, Metrics::default());
+    }
+
+    #[test]
+    fn duplicates_do_not_inflate_ndcg() {
+        let m = metrics(&paths(&["a", "a"]), &paths(&["a", "b"]));
+        let ideal = 1.0 + 1.0 / 3f64.log2();
+        assert!((m.ndcg - 1.0 / ideal).abs() < 1e-12, "{m:?}");
+    }
+
+    #[test]
+    fn mean_averages_each_figure() {
+        let a = metrics(&paths(&["a"]), &paths(&["a"]));
+        let b = metrics(&paths(&["x"]), &paths(&["a"]));
+        let m = mean(&[a, b]);
+        assert_eq!(m.success_at_1, 0.5);
+        assert_eq!(m.mrr, 0.5);
+        assert_eq!(mean(&[]), Metrics::default());
+    }
+
+    #[test]
+    fn tsv_skips_header_and_splits_paths() {
+        let j = parse_tsv("query\trelevant_paths\tnote\nsidekiq restart\ta.md, b.md\twhy\n\n")
+            .expect("parses");
+        assert_eq!(
+            j,
+            [Judged {
+                query: "sidekiq restart".into(),
+                relevant: paths(&["a.md", "b.md"]),
+            }]
+        );
+        assert!(parse_tsv("query\trelevant_paths\nq\t\n").is_err());
+    }
+
+    #[test]
+    fn ripgrep_style_ranks_by_distinct_words_then_path() {
+        let files = vec![
+            ("b.md".to_string(), "restart sidekiq".to_string()),
+            ("a.md".to_string(), "sidekiq".to_string()),
+            ("c.md".to_string(), "restart sidekiq now".to_string()),
+            ("d.md".to_string(), "nothing".to_string()),
+        ];
+        assert_eq!(
+            rank_by_words_contained(&files, "Sidekiq restart sidekiq"),
+            ["b.md", "c.md", "a.md"]
+        );
+    }
+
+    #[test]
+    fn first_heading_skips_code() {
+        assert_eq!(
+            first_heading("```\n# not\n```\n# Title here\n"),
+            Some("Title here".into())
+        );
+        assert_eq!(first_heading("## two\n"), None);
+    }
+}
