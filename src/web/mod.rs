@@ -4,6 +4,7 @@
 //! files or touches the index itself. Index calls are synchronous and CPU-bound, so handlers run
 //! them on tokio's blocking pool.
 
+mod access;
 mod api;
 mod assets;
 pub mod metrics;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub watching: Arc<AtomicBool>,
     /// Whether the first refresh after start-up has finished.
     pub ready: Arc<AtomicBool>,
+    /// Who may read the runbooks; `None` lets everyone in.
+    pub access: Option<Arc<crate::auth::Access>>,
 }
 
 impl AppState {
@@ -56,7 +59,14 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
+            access: None,
         }
+    }
+
+    /// The same, with every request but `/healthz`, `/metrics` and assets authenticated.
+    pub fn with_access(mut self, access: Option<crate::auth::Access>) -> AppState {
+        self.access = access.map(Arc::new);
+        self
     }
 
     /// Refreshes the index from the runbook folder, recording how long it took.
@@ -138,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::require,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -208,13 +222,18 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
 /// the first refresh and (unless `watch` is false) the folder watcher.
-pub async fn serve(kb: Arc<KnowledgeBase>, addr: SocketAddr, watch: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    kb: Arc<KnowledgeBase>,
+    access: Option<crate::auth::Access>,
+    addr: SocketAddr,
+    watch: bool,
+) -> anyhow::Result<()> {
     use anyhow::Context;
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;
-    let state = AppState::new(kb.clone());
+    let state = AppState::new(kb.clone()).with_access(access);
     let (changes, mut changed) = tokio::sync::mpsc::channel::<()>(1);
 
     // One task applies refreshes, one at a time; a burst of changes while one runs collapses into
