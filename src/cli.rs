@@ -209,6 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     kb.refresh(progress)
                 }
             })?;
+            warn_all(&report.warnings);
             if json {
                 print_json(&report)?;
             } else {
@@ -279,6 +280,7 @@ fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
     let kb = KnowledgeBase::open(book)?;
     warn_all(kb.index().warnings());
     let report = with_progress(|progress| kb.refresh(progress))?;
+    warn_all(&report.warnings);
     if !report.problems.is_empty() {
         let _ = writeln!(
             anstream::stderr(),

@@ -3,6 +3,8 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
+use std::sync::{Arc, RwLock};
+
 use chrono::{Days, NaiveDate};
 
 use crate::config::Book;
@@ -22,38 +24,75 @@ pub fn today() -> NaiveDate {
 /// A runbook folder and its index.
 pub struct KnowledgeBase {
     book: Book,
-    index: SearchIndex,
+    /// Replaced by an in-memory index when the disk under the on-disk one fails.
+    index: RwLock<Arc<SearchIndex>>,
 }
 
 impl KnowledgeBase {
     /// Opens the knowledge base's index (creating or rebuilding it as needed). Does not refresh.
     pub fn open(book: Book) -> Result<KnowledgeBase> {
         let index = SearchIndex::open(&book)?;
-        Ok(KnowledgeBase { book, index })
+        Ok(KnowledgeBase {
+            book,
+            index: RwLock::new(Arc::new(index)),
+        })
     }
 
     pub fn book(&self) -> &Book {
         &self.book
     }
 
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
+    /// The index in use now.
+    pub fn index(&self) -> Arc<SearchIndex> {
+        // A panic elsewhere while swapping leaves either index: both are usable.
+        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Brings the index in step with the runbook folder (cheap when nothing changed).
     pub fn refresh(&self, progress: Progress) -> Result<RefreshReport> {
-        self.index.refresh(&self.book, progress)
+        self.refresh_falling_back(false, progress)
     }
 
     /// Re-reads and re-indexes every runbook.
     pub fn rebuild(&self, progress: Progress) -> Result<RefreshReport> {
-        self.index.rebuild(&self.book, progress)
+        self.refresh_falling_back(true, progress)
+    }
+
+    /// Refreshes; when writing the on-disk index fails (a full disk, an I/O error), builds an
+    /// in-memory index instead and uses it from then on, with a warning in the report. Searches
+    /// keep answering from the old index until the new one is complete.
+    fn refresh_falling_back(&self, rebuild: bool, progress: Progress) -> Result<RefreshReport> {
+        let run = |index: &SearchIndex, progress: Progress| {
+            if rebuild {
+                index.rebuild(&self.book, progress)
+            } else {
+                index.refresh(&self.book, progress)
+            }
+        };
+        let index = self.index();
+        match run(&index, &mut *progress) {
+            Err(e @ (Error::Index(_) | Error::IndexDirectory(_) | Error::Io { .. }))
+                if index.is_persistent() =>
+            {
+                let warning = format!(
+                    "cannot write the index in {} ({e}); using an in-memory index for this run",
+                    self.book.state_dir.display()
+                );
+                tracing::warn!("{warning}");
+                let memory = SearchIndex::in_memory()?;
+                let mut report = run(&memory, progress)?;
+                report.warnings.push(warning);
+                *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(memory);
+                Ok(report)
+            }
+            other => other,
+        }
     }
 
     /// Searches, and when the whole query names exactly one runbook, adds its fact card and
     /// login steps as the answer.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        let mut results = self.index.search(query, limit)?;
+        let mut results = self.index().search(query, limit)?;
         results.answer = self.answer(query)?;
         Ok(results)
     }
@@ -77,12 +116,12 @@ impl KnowledgeBase {
     }
 
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
-        self.index.list()
+        self.index().list()
     }
 
     /// Runbooks that answer exactly to `name` (app id, alias, title, host, IP or URL).
     pub fn lookup(&self, name: &str) -> Result<Vec<RunbookSummary>> {
-        self.index.lookup(name)
+        self.index().lookup(name)
     }
 
     /// The runbook `name` resolves to, read fresh from its file.

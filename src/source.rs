@@ -33,6 +33,9 @@ pub struct Listing {
     pub files: Vec<SourceFile>,
     /// Entries that could not be listed (unreadable folders, symlink loops).
     pub problems: Vec<FileProblem>,
+    /// The runbook folder itself could not be read (it vanished): the listing says nothing
+    /// about which runbooks exist.
+    pub folder_unreadable: bool,
 }
 
 /// A file's contents, checked to be usable text.
@@ -97,6 +100,7 @@ pub fn list(book: &Book) -> Listing {
                 });
             }
             Err(err) => {
+                listing.folder_unreadable |= err.depth() == 0;
                 let path = err
                     .path()
                     .map(|p| book.display_path(p))

@@ -46,6 +46,9 @@ pub struct RefreshReport {
     pub problems: Vec<FileProblem>,
     /// True when another process holds the index and this refresh could not write it.
     pub read_only: bool,
+    /// What went wrong with the index itself (e.g. it fell back to memory).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(serialize_with = "serialize_ms")]
     pub took: Duration,
 }
@@ -215,6 +218,11 @@ impl SearchIndex {
     ) -> Result<RefreshReport> {
         let started = Instant::now();
         let listing = source::list(book);
+        if listing.folder_unreadable || !book.src.is_dir() {
+            // A vanished folder is not "every runbook deleted": keep the last index until it
+            // is back (a checkout switching branches, a share remounting).
+            return Err(Error::MissingSource(book.src.clone()));
+        }
         let mut state = self.lock_state();
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;
