@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::auth::Access;
 use crate::config::Book;
 use crate::error::Error;
 use crate::index::RefreshReport;
@@ -37,6 +38,16 @@ pub struct Cli {
     #[arg(long, global = true, env = "RUNBOOK_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
+    /// Bearer token for a `--server` that requires authentication.
+    #[arg(
+        long,
+        global = true,
+        env = "RUNBOOK_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub server_token: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +62,10 @@ pub enum Command {
         /// Do not watch the runbook folder for changes.
         #[arg(long)]
         no_watch: bool,
+        /// Serve on an address beyond this machine without authentication (anyone who can reach
+        /// it reads every login step).
+        #[arg(long)]
+        allow_anonymous: bool,
     },
     /// Search the runbooks: plain words, "phrases", -excluded, owner: hosting: tag: host: system:
     Search {
@@ -105,6 +120,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Hash a password (or token) read from standard input, for the files
+    /// [preprocessor.runbook.auth] names.
+    HashPassword {
+        /// The user name; prints a `user:$argon2id$...` line for users-file.
+        #[arg(required_unless_present = "token")]
+        user: Option<String>,
+        /// Hash a bearer token instead: prints its SHA-256 for tokens-file.
+        #[arg(long, conflicts_with = "user")]
+        token: bool,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -157,8 +182,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         );
         return Ok(exit::OK);
     }
+    if let Command::HashPassword { user, token } = &cli.command {
+        return hash_password(user.as_deref(), *token);
+    }
     if let Some(server) = cli.server.as_deref().filter(|s| !s.is_empty()) {
-        let answers = Answers::Remote(RemoteKnowledgeBase::new(server));
+        let answers =
+            Answers::Remote(RemoteKnowledgeBase::new(server).with_token(cli.server_token.clone()));
         return match cli.command {
             Command::Search { query, limit, json } => search(&answers, &query, limit, json),
             Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
@@ -171,7 +200,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         book.state_dir = dir;
     }
     match cli.command {
-        Command::Serve { bind, no_watch } => serve(book, &bind, no_watch),
+        Command::Serve {
+            bind,
+            no_watch,
+            allow_anonymous,
+        } => serve(book, &bind, no_watch, allow_anonymous),
         Command::Search { query, limit, json } => {
             search(&Answers::Local(Box::new(open(book)?)), &query, limit, json)
         }
@@ -199,6 +232,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     kb.refresh(progress)
                 }
             })?;
+            warn_all(&report.warnings);
             kb.index().wait_for_merges()?;
             if json {
                 print_json(&report)?;
@@ -207,7 +241,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Completions { .. } => Ok(exit::OK),
+        Command::Completions { .. } | Command::HashPassword { .. } => Ok(exit::OK),
     }
 }
 
@@ -286,6 +320,7 @@ fn open_fresh(book: Book) -> anyhow::Result<KnowledgeBase> {
 }
 
 fn note_problems(report: &RefreshReport) {
+    warn_all(&report.warnings);
     if !report.problems.is_empty() {
         let _ = writeln!(
             anstream::stderr(),
@@ -325,13 +360,22 @@ fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     Ok(exit::NOTHING_FOUND)
 }
 
-fn serve(book: Book, bind: &str, no_watch: bool) -> anyhow::Result<u8> {
+fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyhow::Result<u8> {
     use std::net::ToSocketAddrs;
     let addr = bind
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
         .with_context(|| format!("--bind {bind:?} is not an address like 127.0.0.1:7878"))?;
+    let access = Access::load(&book)?;
+    if access.is_none() && !addr.ip().is_loopback() && !allow_anonymous {
+        bail!(
+            "refusing to serve on {addr} without authentication: anyone who can reach it would \
+             read every login step. Configure [preprocessor.runbook.auth] in book.toml \
+             (tokens-file, users-file or trusted-header), bind to 127.0.0.1, or pass \
+             --allow-anonymous"
+        );
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RUNBOOK_LOG")
@@ -342,7 +386,40 @@ fn serve(book: Book, bind: &str, no_watch: bool) -> anyhow::Result<u8> {
     let kb = KnowledgeBase::open(book)?;
     warn_all(kb.index().warnings());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(crate::web::serve(std::sync::Arc::new(kb), addr, !no_watch))?;
+    runtime.block_on(crate::web::serve(
+        std::sync::Arc::new(kb),
+        access,
+        addr,
+        !no_watch,
+    ))?;
+    Ok(exit::OK)
+}
+
+/// Prints the line for `users-file` (or `tokens-file`) for a secret read from standard input.
+fn hash_password(user: Option<&str>, token: bool) -> anyhow::Result<u8> {
+    if std::io::stdin().is_terminal() {
+        let what = if token { "token" } else { "password" };
+        let _ = writeln!(
+            anstream::stderr(),
+            "{what} (shown as you type; or pipe it in), then Enter:"
+        );
+    }
+    let mut secret = String::new();
+    std::io::stdin()
+        .read_line(&mut secret)
+        .context("cannot read the secret from standard input")?;
+    let secret = secret.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        bail!("nothing to hash: the secret is empty");
+    }
+    match user {
+        _ if token => println!("{}", crate::auth::hash_token(secret)),
+        Some(user) if user.contains(':') || user.contains(char::is_whitespace) => {
+            bail!("user name {user:?} may not contain ':' or spaces")
+        }
+        Some(user) => println!("{user}:{}", crate::auth::hash_password(secret)?),
+        None => bail!("name the user: runbook hash-password USER"),
+    }
     Ok(exit::OK)
 }
 

@@ -43,6 +43,9 @@ pub struct Settings {
     pub max_file_bytes: u64,
     /// Extra words a query word also matches (`db = ["database"]`).
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// `[preprocessor.runbook.auth]`: who may read the runbooks through `serve`. Absent means
+    /// no authentication.
+    pub auth: Option<crate::auth::AuthSettings>,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             review_every_days: 180,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             synonyms: BTreeMap::new(),
+            auth: None,
         }
     }
 }

@@ -48,6 +48,10 @@ pub enum Error {
     #[error("{url}: {message}")]
     Remote { url: String, message: String },
 
+    /// A password could not be hashed (no randomness for the salt).
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+
     /// Nothing known by this name.
     #[error("no runbook found for {0:?}")]
     NotFound(String),

@@ -3,7 +3,7 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::NaiveDate;
 
@@ -25,7 +25,8 @@ pub fn today() -> NaiveDate {
 /// A runbook folder and its index.
 pub struct KnowledgeBase {
     book: Book,
-    index: SearchIndex,
+    /// Replaced by an in-memory index when the disk under the on-disk one fails.
+    index: RwLock<Arc<SearchIndex>>,
     /// Read from git on first use: commands that never show a runbook never run git.
     history: OnceLock<History>,
 }
@@ -36,7 +37,7 @@ impl KnowledgeBase {
         let index = SearchIndex::open(&book)?;
         Ok(KnowledgeBase {
             book,
-            index,
+            index: RwLock::new(Arc::new(index)),
             history: OnceLock::new(),
         })
     }
@@ -45,24 +46,62 @@ impl KnowledgeBase {
         &self.book
     }
 
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
+    /// The index in use now.
+    pub fn index(&self) -> Arc<SearchIndex> {
+        // A panic elsewhere while swapping leaves either index: both are usable.
+        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Brings the index in step with the runbook folder (cheap when nothing changed).
     pub fn refresh(&self, progress: Progress) -> Result<RefreshReport> {
-        self.index.refresh(&self.book, progress)
+        self.refresh_falling_back(false, None, progress)
     }
 
     /// Re-reads and re-indexes every runbook.
     pub fn rebuild(&self, progress: Progress) -> Result<RefreshReport> {
-        self.index.rebuild(&self.book, progress)
+        self.refresh_falling_back(true, None, progress)
+    }
+
+    /// Refreshes; when writing the on-disk index fails (a full disk, an I/O error), builds an
+    /// in-memory index instead and uses it from then on, with a warning in the report. Searches
+    /// keep answering from the old index until the new one is complete.
+    fn refresh_falling_back(
+        &self,
+        rebuild: bool,
+        listing: Option<source::Listing>,
+        progress: Progress,
+    ) -> Result<RefreshReport> {
+        let run = |index: &SearchIndex, listing: Option<source::Listing>, progress: Progress| match (
+            rebuild, listing,
+        ) {
+            (true, _) => index.rebuild(&self.book, progress),
+            (false, Some(listing)) => index.refresh_listing(&self.book, listing, progress),
+            (false, None) => index.refresh(&self.book, progress),
+        };
+        let index = self.index();
+        match run(&index, listing, &mut *progress) {
+            Err(e @ (Error::Index(_) | Error::IndexDirectory(_) | Error::Io { .. }))
+                if index.is_persistent() =>
+            {
+                let warning = format!(
+                    "cannot write the index in {} ({e}); using an in-memory index for this run",
+                    self.book.state_dir.display()
+                );
+                tracing::warn!("{warning}");
+                let memory = SearchIndex::in_memory()?;
+                let mut report = run(&memory, None, progress)?;
+                report.warnings.push(warning);
+                *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(memory);
+                Ok(report)
+            }
+            other => other,
+        }
     }
 
     /// Searches, and when the whole query names exactly one runbook, adds its fact card and
     /// login steps as the answer.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        let mut results = self.index.search(query, limit)?;
+        let mut results = self.index().search(query, limit)?;
         results.answer = self.answer(query)?;
         Ok(results)
     }
@@ -83,7 +122,7 @@ impl KnowledgeBase {
         });
         // Listing does not panic; should it ever, list again here rather than fail the search.
         let listing = listing.unwrap_or_else(|_| source::list(&self.book));
-        let report = self.index.refresh_listing(&self.book, listing, progress)?;
+        let report = self.refresh_falling_back(false, Some(listing), progress)?;
         if report.updated > 0 || report.removed > 0 {
             return Ok((self.search(query, limit)?, report));
         }
@@ -109,12 +148,12 @@ impl KnowledgeBase {
     }
 
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
-        self.index.list()
+        self.index().list()
     }
 
     /// Runbooks that answer exactly to `name` (app id, alias, title, host, IP or URL).
     pub fn lookup(&self, name: &str) -> Result<Vec<RunbookSummary>> {
-        self.index.lookup(name)
+        self.index().lookup(name)
     }
 
     /// The git history of the runbook folder, read once per knowledge base.

@@ -12,6 +12,7 @@
 //! [`config`] finds the knowledge base and reads `book.toml`; [`knowledge_base`] ties a runbook
 //! folder to its index behind the small API the command line and the web server use.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;

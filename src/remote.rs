@@ -13,6 +13,8 @@ use crate::results::{RunbookDetails, SearchResults};
 pub struct RemoteKnowledgeBase {
     base: String,
     agent: ureq::Agent,
+    /// Sent as `Authorization: Bearer` to a server that requires authentication.
+    token: Option<String>,
 }
 
 impl RemoteKnowledgeBase {
@@ -25,7 +27,14 @@ impl RemoteKnowledgeBase {
         RemoteKnowledgeBase {
             base: base.trim_end_matches('/').to_string(),
             agent: config.into(),
+            token: None,
         }
+    }
+
+    /// The same, authenticating with a bearer token.
+    pub fn with_token(mut self, token: Option<String>) -> RemoteKnowledgeBase {
+        self.token = token.filter(|t| !t.is_empty());
+        self
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
@@ -48,12 +57,11 @@ impl RemoteKnowledgeBase {
             url: url.to_string(),
             message,
         };
-        let mut response = self
-            .agent
-            .get(url)
-            .header("Accept", "application/json")
-            .call()
-            .map_err(|e| remote(e.to_string()))?;
+        let mut request = self.agent.get(url).header("Accept", "application/json");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut response = request.call().map_err(|e| remote(e.to_string()))?;
         match response.status().as_u16() {
             200 => {
                 let text = response
@@ -72,6 +80,10 @@ impl RemoteKnowledgeBase {
                     _ => Err(Error::NotFound(what.to_string())),
                 }
             }
+            401 => Err(remote(
+                "the server requires authentication: set RUNBOOK_TOKEN (or --server-token) to a token it knows"
+                    .into(),
+            )),
             status => Err(remote(format!("the server answered {status}"))),
         }
     }

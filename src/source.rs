@@ -31,6 +31,9 @@ pub struct Listing {
     pub files: Vec<SourceFile>,
     /// Entries that could not be listed (unreadable folders, symlink loops).
     pub problems: Vec<FileProblem>,
+    /// The runbook folder itself could not be read (it vanished): the listing says nothing
+    /// about which runbooks exist.
+    pub folder_unreadable: bool,
 }
 
 /// A file's contents, checked to be usable text.
@@ -68,8 +71,10 @@ pub fn list(book: &Book) -> Listing {
         found: Vec::new(),
         problems: Vec::new(),
         visited: Vec::new(),
+        folder_unreadable: false,
     };
     walk.dir(&book.src, "", 0);
+    listing.folder_unreadable = walk.folder_unreadable;
     listing.problems = walk.problems;
     listing.files = stat_all(walk.found, &walk.prefix);
     listing.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -97,6 +102,8 @@ struct Walk {
     problems: Vec<FileProblem>,
     /// (device, inode) of the folders on the current path, to detect symbolic link loops.
     visited: Vec<(u64, u64)>,
+    /// The runbook folder itself could not be read.
+    folder_unreadable: bool,
 }
 
 impl Walk {
@@ -113,7 +120,10 @@ impl Walk {
         }
         let entries = match std::fs::read_dir(abs) {
             Ok(entries) => entries,
-            Err(e) => return self.problem(rel, format!("cannot be read: {e}")),
+            Err(e) => {
+                self.folder_unreadable |= depth == 0;
+                return self.problem(rel, format!("cannot be read: {e}"));
+            }
         };
         if let Some(id) = id {
             self.visited.push(id);

@@ -23,7 +23,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(240);
 /// The hostile knowledge base's `max-file-bytes`: above the 5 MB line, below the 20 MB file.
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Address space the CLI may use while indexing every fixture.
-const MEMORY_LIMIT_KIB: u64 = 4 * 1024 * 1024;
+const MEMORY_LIMIT_KIB: u64 = 1536 * 1024;
 
 /// What should become of a fixture.
 enum Expect {

@@ -4,99 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Kb;
-
-/// A running server on a free port, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(kb: &Kb, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-            .arg("--root")
-            .arg(kb.root())
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .args(extra)
-            .env("NO_COLOR", "1")
-            .env_remove("RUNBOOK_INDEX_DIR")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("banner");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        let server = Server { child, base };
-        server.wait_until(Duration::from_secs(20), "ready", |s| {
-            s.json("/healthz")["ready"] == true
-        });
-        server
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .into();
-        let mut response = agent
-            .get(&format!("{}{path}", self.base))
-            .call()
-            .expect("request");
-        let status = response.status().as_u16();
-        (
-            status,
-            response.body_mut().read_to_string().unwrap_or_default(),
-        )
-    }
-
-    fn json(&self, path: &str) -> serde_json::Value {
-        let (status, body) = self.get(path);
-        assert_eq!(status, 200, "{path}: {body}");
-        serde_json::from_str(&body).expect("JSON")
-    }
-
-    fn apps(&self, query: &str) -> Vec<String> {
-        self.json(&format!("/api/search?q={query}&limit=50"))["hits"]
-            .as_array()
-            .expect("hits")
-            .iter()
-            .map(|h| h["app"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    /// Polls until `done` holds; returns how long it took. Panics after `limit`.
-    fn wait_until(&self, limit: Duration, what: &str, done: impl Fn(&Server) -> bool) -> Duration {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if done(self) {
-                return started.elapsed();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("{what}: not within {limit:?}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::server::Server;
 
 const LIMIT: Duration = Duration::from_secs(10);
 

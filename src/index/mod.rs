@@ -53,6 +53,9 @@ pub struct RefreshReport {
     pub problems: Vec<FileProblem>,
     /// True when another process holds the index and this refresh could not write it.
     pub read_only: bool,
+    /// What went wrong with the index itself (e.g. it fell back to memory).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(serialize_with = "serialize_ms")]
     pub took: Duration,
 }
@@ -178,11 +181,12 @@ impl SearchIndex {
                 must_clear,
             }),
             warnings: Vec::new(),
-            generation: AtomicU64::new(0),
+            generation: AtomicU64::new(next_generation()),
         })
     }
 
-    /// Changes whenever the searchable content changes (after each commit).
+    /// Changes whenever the searchable content changes (after each commit). Unique across every
+    /// index in the process, so that swapping in another index never repeats a generation.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -250,6 +254,11 @@ impl SearchIndex {
         progress: Progress,
     ) -> Result<RefreshReport> {
         let started = Instant::now();
+        if listing.folder_unreadable || !book.src.is_dir() {
+            // A vanished folder is not "every runbook deleted": keep the last index until it
+            // is back (a checkout switching branches, a share remounting).
+            return Err(Error::MissingSource(book.src.clone()));
+        }
         let mut state = self.lock_state();
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;
@@ -410,7 +419,7 @@ impl SearchIndex {
                 }
             };
             self.reader.reload()?;
-            self.generation.fetch_add(1, Ordering::Release);
+            self.generation.store(next_generation(), Ordering::Release);
         }
 
         let manifest = &mut state.manifest;
@@ -584,4 +593,10 @@ fn ensure_gitignore(state_dir: &Path) {
             "# The search index is a cache rebuilt from the runbooks.\n*\n",
         );
     }
+}
+
+/// A process-wide counter, so that generations of different indexes never coincide.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

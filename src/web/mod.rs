@@ -4,6 +4,7 @@
 //! files or touches the index itself. Index calls are synchronous and CPU-bound, so handlers run
 //! them on tokio's blocking pool.
 
+mod access;
 mod api;
 mod assets;
 mod cache;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Recent answers, valid until the index changes.
     cache: Arc<cache::SearchCache>,
+    /// Who may read the runbooks; `None` lets everyone in.
+    pub access: Option<Arc<crate::auth::Access>>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
             cache: Arc::new(cache::SearchCache::default()),
+            access: None,
         }
     }
 
@@ -84,6 +88,12 @@ impl AppState {
         let results = Arc::new(results);
         cache.put(generation, &query, limit, results.clone());
         Ok(results)
+    }
+
+    /// The same, with every request but `/healthz`, `/metrics` and assets authenticated.
+    pub fn with_access(mut self, access: Option<crate::auth::Access>) -> AppState {
+        self.access = access.map(Arc::new);
+        self
     }
 
     /// Refreshes the index from the runbook folder, recording how long it took.
@@ -165,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::require,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -235,13 +249,18 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
 /// the first refresh and (unless `watch` is false) the folder watcher.
-pub async fn serve(kb: Arc<KnowledgeBase>, addr: SocketAddr, watch: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    kb: Arc<KnowledgeBase>,
+    access: Option<crate::auth::Access>,
+    addr: SocketAddr,
+    watch: bool,
+) -> anyhow::Result<()> {
     use anyhow::Context;
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;
-    let state = AppState::new(kb.clone());
+    let state = AppState::new(kb.clone()).with_access(access);
     let (changes, mut changed) = tokio::sync::mpsc::channel::<()>(1);
 
     // One task applies refreshes, one at a time; a burst of changes while one runs collapses into
@@ -254,40 +273,13 @@ pub async fn serve(kb: Arc<KnowledgeBase>, addr: SocketAddr, watch: bool) -> any
         }
     });
 
-    let _watcher = if watch {
-        let notify = changes.clone();
-        let on_change = move || {
-            let _ = notify.try_send(());
-        };
-        match crate::watch::watch(&kb.book().src, on_change) {
-            Ok(watcher) => {
-                state.watching.store(true, Ordering::Relaxed);
-                if watcher.is_polling() {
-                    tracing::warn!("watching the runbook folder by polling every second");
-                }
-                // A slow safety net for anything a watcher can miss (network file systems).
-                let periodic = changes.clone();
-                tokio::spawn(async move {
-                    let mut tick = tokio::time::interval(Duration::from_secs(60));
-                    tick.tick().await;
-                    loop {
-                        tick.tick().await;
-                        let _ = periodic.try_send(());
-                    }
-                });
-                Some(watcher)
-            }
-            Err(e) => {
-                tracing::warn!(
-                    "cannot watch {}: {e}; changes need a restart",
-                    kb.book().src.display()
-                );
-                None
-            }
-        }
-    } else {
-        None
-    };
+    if watch {
+        tokio::spawn(supervise_watcher(
+            kb.book().src.clone(),
+            state.clone(),
+            changes.clone(),
+        ));
+    }
 
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(
@@ -305,6 +297,88 @@ pub async fn serve(kb: Arc<KnowledgeBase>, addr: SocketAddr, watch: bool) -> any
         .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the runbook folder's identity is checked.
+const FOLDER_CHECK: Duration = Duration::from_secs(1);
+/// A full reconcile this often, for anything a watcher misses (network file systems).
+const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
+/// Keeps a watcher on the runbook folder for as long as the server runs.
+///
+/// The folder may vanish and come back as a new folder (a checkout switching branches, a share
+/// remounting); a watcher on the old folder never hears of the new one. So the folder's identity
+/// is checked every second, and whenever it changes the watcher is made anew and a full
+/// reconcile asked for. While the folder is gone, refreshes fail and the last index is served.
+async fn supervise_watcher(
+    folder: std::path::PathBuf,
+    state: AppState,
+    changes: tokio::sync::mpsc::Sender<()>,
+) {
+    let mut watcher: Option<crate::watch::FolderWatcher> = None;
+    let mut identity = None;
+    let mut tick = tokio::time::interval(FOLDER_CHECK);
+    let mut reconciled = Instant::now();
+    let mut was_gone = false;
+    loop {
+        tick.tick().await;
+        let now = folder_identity(&folder);
+        if now != identity {
+            // Dropping the old watcher first: it watches a folder that is no longer this one.
+            watcher.take();
+            state.watching.store(false, Ordering::Relaxed);
+            if now.is_some() {
+                let notify = changes.clone();
+                let on_change = move || {
+                    let _ = notify.try_send(());
+                };
+                match crate::watch::watch(&folder, on_change) {
+                    Ok(made) => {
+                        if made.is_polling() {
+                            tracing::warn!("watching the runbook folder by polling every second");
+                        }
+                        state.watching.store(true, Ordering::Relaxed);
+                        watcher = Some(made);
+                    }
+                    Err(e) => tracing::warn!(
+                        "cannot watch {}: {e}; changes are picked up every minute",
+                        folder.display()
+                    ),
+                }
+                if was_gone {
+                    tracing::info!("runbook folder {} is back; reindexing", folder.display());
+                    was_gone = false;
+                }
+            } else {
+                was_gone = true;
+                tracing::warn!(
+                    "runbook folder {} is gone; serving the last index until it is back",
+                    folder.display()
+                );
+            }
+            identity = now;
+            let _ = changes.try_send(());
+        }
+        if reconciled.elapsed() >= RECONCILE_EVERY {
+            reconciled = Instant::now();
+            let _ = changes.try_send(());
+        }
+    }
+}
+
+/// What tells one folder from another at the same path: device and inode where there are such.
+fn folder_identity(folder: &std::path::Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(folder).ok().filter(|m| m.is_dir())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some((0, 0))
+    }
 }
 
 async fn shutdown_signal() {
