@@ -56,6 +56,10 @@ pub enum Command {
         /// Print JSON (a stable schema) instead of text.
         #[arg(long)]
         json: bool,
+        /// Show why each hit scored as it did: the whole runbook's and the best section's scores,
+        /// and which fields each word matched.
+        #[arg(long)]
+        explain: bool,
     },
     /// Show a runbook's fact card and its Login section.
     Show {
@@ -135,9 +139,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Serve { bind, no_watch } => serve(book, &bind, no_watch),
-        Command::Search { query, limit, json } => {
+        Command::Search {
+            query,
+            limit,
+            json,
+            explain,
+        } => {
             let kb = open_fresh(book)?;
-            let results = kb.search(&query.join(" "), limit)?;
+            let query = query.join(" ");
+            let results = if explain {
+                kb.search_explained(&query, limit)?
+            } else {
+                kb.search(&query, limit)?
+            };
             if json {
                 print_json(&results)?;
             } else {

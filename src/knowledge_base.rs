@@ -49,6 +49,11 @@ impl KnowledgeBase {
         self.index.search(query, limit)
     }
 
+    /// A search whose hits each say why they scored as they did.
+    pub fn search_explained(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        self.index.search_with(query, limit, true)
+    }
+
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
         self.index.list()
     }

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod query;
 pub mod schema;
 pub mod search;
+pub mod synonyms;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use crate::error::{Error, FileProblem, Result};
 use crate::source::{self, FileText};
 use manifest::{Entry, Manifest};
 use schema::Fields;
+use synonyms::Synonyms;
 
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
@@ -66,6 +68,8 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     state: Mutex<WriteState>,
     warnings: Vec<String>,
+    /// Query-time synonyms: built-in plus the book's `[preprocessor.runbook.synonyms]`.
+    synonyms: Synonyms,
 }
 
 struct WriteState {
@@ -80,17 +84,19 @@ impl SearchIndex {
     /// what is on disk: a broken index is replaced, an unwritable folder means an in-memory index.
     pub fn open(book: &Book) -> Result<SearchIndex> {
         let dir = book.state_dir.clone();
-        match SearchIndex::open_on_disk(&dir) {
-            Ok(index) => Ok(index),
+        let mut index = match SearchIndex::open_on_disk(&dir) {
+            Ok(index) => index,
             Err(reason) => {
                 let mut index = SearchIndex::in_memory()?;
                 index.warnings.push(format!(
                     "cannot use the index in {} ({reason}); using an in-memory index for this run",
                     dir.display()
                 ));
-                Ok(index)
+                index
             }
-        }
+        };
+        index.synonyms = Synonyms::new(&book.settings.synonyms);
+        Ok(index)
     }
 
     /// An index held in memory only.
@@ -159,6 +165,7 @@ impl SearchIndex {
                 must_clear,
             }),
             warnings: Vec::new(),
+            synonyms: Synonyms::new(&Default::default()),
         })
     }
 
@@ -174,6 +181,10 @@ impl SearchIndex {
 
     pub(crate) fn fields(&self) -> &Fields {
         &self.fields
+    }
+
+    pub(crate) fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
     }
 
     pub(crate) fn reader(&self) -> &IndexReader {
