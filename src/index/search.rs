@@ -45,9 +45,12 @@ const FACTS_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 1.0;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
-/// A query word found in this many documents is taken as meant, not as a typo. More than one,
-/// so that a typo the runbooks happen to contain once does not hide the word that was meant.
-const KNOWN_WORD_MIN_DOCS: u64 = 2;
+/// A query word found in this many documents (sections and whole runbooks) is an established
+/// word of the runbooks, taken as meant rather than as a typo. Not 1: a word one runbook uses
+/// (or misspells) once should not hide the word the caller meant.
+const KNOWN_WORD_MIN_DOCS: u64 = 5;
+/// Shortest word matched as a prefix while typing: one or two letters match half the index.
+const MIN_PREFIX_CHARS: usize = 3;
 const PREFIX_WEIGHT: f32 = 0.6;
 /// A synonym is good evidence, but the caller's own word is better.
 const SYNONYM_WEIGHT: f32 = 0.8;
@@ -374,7 +377,11 @@ fn build_query(
         }
         let is_last = i + 1 == words.len();
         let forms = WordForms {
-            prefix: is_last && parsed.last_word_is_prefix,
+            // Numbers are matched whole: a typed `10` must not find every 10.x.y.z address.
+            prefix: is_last
+                && parsed.last_word_is_prefix
+                && word.chars().count() >= MIN_PREFIX_CHARS
+                && word.chars().any(char::is_alphabetic),
             // A word the runbooks use is taken as meant: near spellings of a known word are other
             // words ("replication" is two edits from "application"), not typos.
             fuzzy: !is_known(searcher, &ranked, &terms)?,
