@@ -78,6 +78,10 @@ pub enum Command {
         /// Print JSON (a stable schema) instead of text.
         #[arg(long)]
         json: bool,
+        /// Show why each hit scored as it did: the whole runbook's and the best section's scores,
+        /// and which fields each word matched.
+        #[arg(long)]
+        explain: bool,
     },
     /// Show a runbook's fact card and its Login section.
     Show {
@@ -189,7 +193,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         let answers =
             Answers::Remote(RemoteKnowledgeBase::new(server).with_token(cli.server_token.clone()));
         return match cli.command {
-            Command::Search { query, limit, json } => search(&answers, &query, limit, json),
+            Command::Search {
+                query,
+                limit,
+                json,
+                explain,
+            } => search(&answers, &query, limit, json, explain),
             Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
             _ => bail!("--server works with `search` and `show` only"),
         };
@@ -205,9 +214,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             no_watch,
             allow_anonymous,
         } => serve(book, &bind, no_watch, allow_anonymous),
-        Command::Search { query, limit, json } => {
-            search(&Answers::Local(Box::new(open(book)?)), &query, limit, json)
-        }
+        Command::Search {
+            query,
+            limit,
+            json,
+            explain,
+        } => search(
+            &Answers::Local(Box::new(open(book)?)),
+            &query,
+            limit,
+            json,
+            explain,
+        ),
         Command::Show { app, section, json } => show(
             &Answers::Local(Box::new(open_fresh(book)?)),
             &app,
@@ -253,15 +271,19 @@ enum Answers {
 }
 
 impl Answers {
-    fn search(&self, query: &str, limit: usize) -> anyhow::Result<SearchResults> {
+    fn search(&self, query: &str, limit: usize, explain: bool) -> anyhow::Result<SearchResults> {
         match self {
             Answers::Local(kb) => {
                 let (results, report) =
                     with_progress(|progress| kb.search_fresh(query, limit, progress))?;
                 note_problems(&report);
+                if explain {
+                    // Explaining re-runs each word's queries; only worth it when asked.
+                    return Ok(kb.search_explained(query, limit)?);
+                }
                 Ok(results)
             }
-            Answers::Remote(remote) => Ok(remote.search(query, limit)?),
+            Answers::Remote(remote) => Ok(remote.search(query, limit, explain)?),
         }
     }
 
@@ -273,8 +295,14 @@ impl Answers {
     }
 }
 
-fn search(answers: &Answers, query: &[String], limit: usize, json: bool) -> anyhow::Result<u8> {
-    let results = answers.search(&query.join(" "), limit)?;
+fn search(
+    answers: &Answers,
+    query: &[String],
+    limit: usize,
+    json: bool,
+    explain: bool,
+) -> anyhow::Result<u8> {
+    let results = answers.search(&query.join(" "), limit, explain)?;
     if json {
         print_json(&results)?;
     } else {
@@ -346,7 +374,7 @@ fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
 
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     let mut message = format!("no runbook is called {name:?} (by app id, alias, host, IP or URL)");
-    let results = answers.search(name, 3)?;
+    let results = answers.search(name, 3, false)?;
     if !results.hits.is_empty() {
         message.push_str("; did you mean: ");
         let names: Vec<String> = results

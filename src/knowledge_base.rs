@@ -88,7 +88,7 @@ impl KnowledgeBase {
                     self.book.state_dir.display()
                 );
                 tracing::warn!("{warning}");
-                let memory = SearchIndex::in_memory()?;
+                let memory = SearchIndex::in_memory_for(&self.book)?;
                 let mut report = run(&memory, None, progress)?;
                 report.warnings.push(warning);
                 *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(memory);
@@ -145,6 +145,13 @@ impl KnowledgeBase {
             Ok(runbook) => Ok(Some(self.details(&runbook, None, today())?)),
             Err(_) => Ok(None),
         }
+    }
+
+    /// A search whose hits each say why they scored as they did.
+    pub fn search_explained(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        let mut results = self.index().search_with(query, limit, true)?;
+        results.answer = self.answer(query)?;
+        Ok(results)
     }
 
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {

@@ -37,8 +37,12 @@ impl RemoteKnowledgeBase {
         self
     }
 
-    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        let url = format!("{}/api/search?q={}&limit={limit}", self.base, encode(query));
+    /// A search; `explain` asks for each hit's score breakdown.
+    pub fn search(&self, query: &str, limit: usize, explain: bool) -> Result<SearchResults> {
+        let mut url = format!("{}/api/search?q={}&limit={limit}", self.base, encode(query));
+        if explain {
+            url.push_str("&explain=1");
+        }
         self.get(&url, query, None)
     }
 

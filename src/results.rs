@@ -1,6 +1,8 @@
 //! What a search or lookup answers, as plain data: the stable JSON contract shared by
 //! `runbook search --json`, `GET /api/search` and the terminal and HTML views.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::history::LastChange;
@@ -36,6 +38,34 @@ pub struct Hit {
     pub anchor: String,
     /// HTML: escaped text with matches in `<mark>`.
     pub snippet: String,
+    /// Why the hit scored as it did; only when asked for (`--explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explanation>,
+}
+
+/// The parts of a hit's score: `score = runbook + section_weight × section`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Score of the runbook as a whole (all its text).
+    pub runbook: Option<f32>,
+    /// Score of the best-matching section.
+    pub section: Option<f32>,
+    /// Share of the section's score added to the runbook's.
+    pub section_weight: f32,
+    /// Each query word (stop words left out) and where it matched.
+    pub words: Vec<WordMatch>,
+}
+
+/// Where one query word matched, per field, with the field-weighted score it earned there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WordMatch {
+    pub word: String,
+    /// Fields of the whole runbook the word (or its synonym, typo or prefix form) matched.
+    pub runbook: BTreeMap<String, f32>,
+    /// Fields of the best section it matched.
+    pub section: BTreeMap<String, f32>,
+    /// Whether the word is the runbook's app id, alias, title, host, IP or URL.
+    pub exact_name: bool,
 }
 
 /// A runbook in a listing.

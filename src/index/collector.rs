@@ -1,9 +1,15 @@
-//! A collector that keeps the best-scoring section of each runbook.
+//! A collector that turns matching documents into one hit per runbook.
 //!
 //! Sections are indexed separately so a result can land on the one that answers; people want one
 //! hit per runbook. Grouping in the collector (rather than cutting a top-k of sections first)
 //! means a runbook is never lost because its sections crowded each other out, and `total` is the
 //! number of runbooks that matched.
+//!
+//! In [`Grouping::Combined`] mode (plain searches) a runbook's score is its whole-runbook
+//! document's score plus a share of its best section's: the first rewards covering every query
+//! word somewhere in the runbook, the second a section that says it all in one place. A runbook
+//! whose whole-runbook document did not match is dropped: that is what makes an excluded word
+//! exclude the runbook, not just the sections that mention it.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,6 +17,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::schema::KIND_RUNBOOK;
 
 /// Runbook ids are already hashes (xxh3 of the path): hashing them again, as the default
 /// SipHash does for every matching section, is wasted work on the hot path of every search.
@@ -39,19 +47,93 @@ pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BestSection {
     pub runbook_id: u64,
+    /// The runbook's final score.
     pub score: Score,
+    /// The document to show: the best section, else the whole-runbook document.
     pub doc: DocAddress,
+    /// The parts of `score`.
+    pub parts: ScoreParts,
+}
+
+/// Where a runbook's score came from: the whole-runbook document and the best section, each
+/// with its score, when they matched.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScoreParts {
+    pub runbook: Option<(Score, DocAddress)>,
+    pub section: Option<(Score, DocAddress)>,
+}
+
+/// How documents become runbook hits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Grouping {
+    /// The best section per runbook; whole-runbook documents are not expected to match.
+    BestSection,
+    /// Whole-runbook score plus `section_weight` times the best section's score; only runbooks
+    /// whose whole-runbook document matched.
+    Combined { section_weight: Score },
 }
 
 /// Collects [`BestSection`]s, keyed by the fast field `runbook_id`.
 pub struct BestSectionPerRunbook {
-    pub field: &'static str,
+    pub grouping: Grouping,
+}
+
+/// What one runbook has gathered so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Partial {
+    runbook: Option<(Score, DocAddress)>,
+    section: Option<(Score, DocAddress)>,
+}
+
+impl Partial {
+    fn add(&mut self, is_runbook: bool, score: Score, doc: DocAddress) {
+        let slot = if is_runbook {
+            &mut self.runbook
+        } else {
+            &mut self.section
+        };
+        if slot.is_none_or(|(s, d)| better(score, doc, s, d)) {
+            *slot = Some((score, doc));
+        }
+    }
+
+    fn merge(&mut self, other: Partial) {
+        for (is_runbook, found) in [(true, other.runbook), (false, other.section)] {
+            if let Some((score, doc)) = found {
+                self.add(is_runbook, score, doc);
+            }
+        }
+    }
+
+    fn finish(self, runbook_id: u64, grouping: Grouping) -> Option<BestSection> {
+        let parts = ScoreParts {
+            runbook: self.runbook,
+            section: self.section,
+        };
+        let (score, doc) = match grouping {
+            Grouping::BestSection => self.section.or(self.runbook)?,
+            Grouping::Combined { section_weight } => {
+                let (runbook_score, runbook_doc) = self.runbook?;
+                match self.section {
+                    Some((s, d)) => (runbook_score + section_weight * s, d),
+                    None => (runbook_score, runbook_doc),
+                }
+            }
+        };
+        Some(BestSection {
+            runbook_id,
+            score,
+            doc,
+            parts,
+        })
+    }
 }
 
 pub struct SegmentBest {
     ids: Column<u64>,
+    kinds: Column<u64>,
     segment: SegmentOrdinal,
-    best: IdMap<(Score, DocId)>,
+    best: IdMap<Partial>,
 }
 
 impl Collector for BestSectionPerRunbook {
@@ -64,7 +146,8 @@ impl Collector for BestSectionPerRunbook {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentBest> {
         Ok(SegmentBest {
-            ids: reader.fast_fields().u64(self.field)?,
+            ids: reader.fast_fields().u64("runbook_id")?,
+            kinds: reader.fast_fields().u64("kind")?,
             segment,
             best: IdMap::default(),
         })
@@ -74,55 +157,113 @@ impl Collector for BestSectionPerRunbook {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<BestSection>>) -> tantivy::Result<Vec<BestSection>> {
-        let mut best: IdMap<BestSection> = IdMap::default();
-        for hit in fruits.into_iter().flatten() {
-            best.entry(hit.runbook_id)
-                .and_modify(|b| {
-                    if better(hit.score, hit.doc, b.score, b.doc) {
-                        *b = hit;
-                    }
-                })
-                .or_insert(hit);
+    fn merge_fruits(&self, fruits: Vec<Vec<(u64, Partial)>>) -> tantivy::Result<Vec<BestSection>> {
+        // A runbook's documents are written in one batch and normally share a segment, but
+        // nothing guarantees it: merge partial results rather than assume.
+        let mut all: IdMap<Partial> = IdMap::default();
+        for (id, partial) in fruits.into_iter().flatten() {
+            all.entry(id).or_default().merge(partial);
         }
-        let mut hits: Vec<BestSection> = best.into_values().collect();
+        let mut hits: Vec<BestSection> = all
+            .into_iter()
+            .filter_map(|(id, partial)| partial.finish(id, self.grouping))
+            .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         Ok(hits)
     }
 }
 
-/// Higher score wins; on a tie the earlier section (lower address) wins, so results are stable.
+/// Higher score wins; on a tie the earlier document (lower address) wins, so results are stable.
 fn better(score: Score, doc: DocAddress, best_score: Score, best_doc: DocAddress) -> bool {
     score > best_score || (score == best_score && doc < best_doc)
 }
 
 impl SegmentCollector for SegmentBest {
-    type Fruit = Vec<BestSection>;
+    type Fruit = Vec<(u64, Partial)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let Some(id) = self.ids.first(doc) else {
             return;
         };
+        let is_runbook = self.kinds.first(doc) == Some(KIND_RUNBOOK);
         self.best
             .entry(id)
-            .and_modify(|(s, d)| {
-                if score > *s {
-                    *s = score;
-                    *d = doc;
-                }
-            })
-            .or_insert((score, doc));
+            .or_default()
+            .add(is_runbook, score, DocAddress::new(self.segment, doc));
     }
 
-    fn harvest(self) -> Vec<BestSection> {
-        let segment = self.segment;
-        self.best
-            .into_iter()
-            .map(|(runbook_id, (score, doc))| BestSection {
-                runbook_id,
-                score,
-                doc: DocAddress::new(segment, doc),
-            })
-            .collect()
+    fn harvest(self) -> Vec<(u64, Partial)> {
+        self.best.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(doc: u32) -> DocAddress {
+        DocAddress::new(0, doc)
+    }
+
+    #[test]
+    fn combined_adds_a_share_of_the_best_section() {
+        let mut p = Partial::default();
+        p.add(false, 2.0, at(1));
+        p.add(false, 5.0, at(2));
+        p.add(true, 10.0, at(9));
+        let hit = p
+            .finish(
+                7,
+                Grouping::Combined {
+                    section_weight: 0.5,
+                },
+            )
+            .expect("hit");
+        assert_eq!(hit.score, 12.5);
+        assert_eq!(hit.doc, at(2));
+        assert_eq!(hit.parts.runbook, Some((10.0, at(9))));
+        assert_eq!(hit.parts.section, Some((5.0, at(2))));
+    }
+
+    #[test]
+    fn combined_needs_the_whole_runbook_to_match() {
+        let mut p = Partial::default();
+        p.add(false, 5.0, at(2));
+        assert_eq!(
+            p.finish(
+                7,
+                Grouping::Combined {
+                    section_weight: 0.5
+                }
+            ),
+            None
+        );
+        assert!(p.finish(7, Grouping::BestSection).is_some());
+    }
+
+    #[test]
+    fn combined_without_a_section_shows_the_runbook_document() {
+        let mut p = Partial::default();
+        p.add(true, 3.0, at(9));
+        let hit = p
+            .finish(
+                7,
+                Grouping::Combined {
+                    section_weight: 0.5,
+                },
+            )
+            .expect("hit");
+        assert_eq!((hit.score, hit.doc), (3.0, at(9)));
+    }
+
+    #[test]
+    fn ties_keep_the_earlier_section_whatever_the_merge_order() {
+        let mut a = Partial::default();
+        a.add(false, 1.0, at(5));
+        let mut b = Partial::default();
+        b.add(false, 1.0, at(3));
+        a.merge(b);
+        let hit = a.finish(1, Grouping::BestSection).expect("hit");
+        assert_eq!(hit.doc, at(3));
     }
 }

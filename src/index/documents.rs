@@ -1,8 +1,8 @@
-//! Turning a parsed runbook into index documents, one per section.
+//! Turning a parsed runbook into index documents: one per section, and one for the whole runbook.
 
 use tantivy::TantivyDocument;
 
-use super::schema::Fields;
+use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
 use crate::runbook::{Runbook, app_from_path, facts::url_host};
 
 /// The grouping id of a runbook: a hash of its path.
@@ -17,12 +17,20 @@ pub fn key(name: &str) -> String {
 
 /// Every exact name a runbook answers to.
 pub fn keys(runbook: &Runbook) -> Vec<String> {
-    let f = &runbook.facts;
+    let mut keys = ids(runbook);
+    keys.push(key(&runbook.facts.title));
     // The path-derived id answers too, so links between runbook files resolve whatever `app` says.
-    let path_id = app_from_path(&runbook.id_path);
+    keys.push(key(&app_from_path(&runbook.id_path)));
+    keys.retain(|k| !k.is_empty());
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The exact names that identify a runbook: app id, aliases, hosts, IPs, URLs and their hosts.
+pub fn ids(runbook: &Runbook) -> Vec<String> {
+    let f = &runbook.facts;
     let mut keys: Vec<String> = std::iter::once(f.app.as_str())
-        .chain(std::iter::once(path_id.as_str()))
-        .chain(std::iter::once(f.title.as_str()))
         .chain(f.aliases.iter().map(String::as_str))
         .chain(f.addresses())
         .chain(f.urls.iter().filter_map(|u| url_host(u)))
@@ -34,23 +42,51 @@ pub fn keys(runbook: &Runbook) -> Vec<String> {
     keys
 }
 
-/// The documents of one runbook.
+/// The words a file's path gives it: folders and file name without the extension. A file named
+/// `README` or `index` says nothing beyond its folder, so only the folders count for it.
+pub fn path_words(path: &str) -> String {
+    let stem = path
+        .rsplit_once('.')
+        .filter(|(_, ext)| !ext.contains('/'))
+        .map_or(path, |(stem, _)| stem);
+    let mut parts: Vec<&str> = stem.split('/').filter(|p| !p.is_empty()).collect();
+    if parts
+        .last()
+        .is_some_and(|f| f.eq_ignore_ascii_case("readme") || f.eq_ignore_ascii_case("index"))
+    {
+        parts.pop();
+    }
+    // One part per line: each folder is its own compound, not one long path identifier.
+    parts.join("\n")
+}
+
+/// The documents of one runbook: its sections, then the whole-runbook document.
 pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
     let f = &runbook.facts;
+    let path_words = path_words(&runbook.path);
+    // An app id that is only the file's path adds nothing the path field lacks; counting it as
+    // a name too would make path words outweigh the title.
+    let app_is_path = runbook
+        .path
+        .rsplit_once('.')
+        .is_some_and(|(stem, _)| stem == f.app || stem.ends_with(&format!("/{}", f.app)));
     let names = std::iter::once(f.title.as_str())
-        .chain(std::iter::once(f.app.as_str()))
+        .chain(std::iter::once(f.app.as_str()).filter(|_| !app_is_path))
         .chain(f.aliases.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join("\n");
     let keys = keys(runbook);
+    let ids = ids(runbook);
     let hosts = f.hosts();
     let facts_text = facts_text(runbook);
 
-    let mut docs = Vec::with_capacity(runbook.sections.len().max(1));
-    let mut add = |heading: String, anchor: &str, body: &str, first: bool| {
+    let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
+    let mut add = |kind: u64, heading: String, anchor: &str, body: &str, first: bool| {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.path, &runbook.path);
         doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
+        doc.add_u64(fields.kind, kind);
+        doc.add_text(fields.path_words, &path_words);
         doc.add_text(fields.app, &f.app);
         doc.add_text(fields.title, &f.title);
         doc.add_text(fields.names, &names);
@@ -59,6 +95,9 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         doc.add_text(fields.body, body);
         for k in &keys {
             doc.add_text(fields.keys, k);
+        }
+        for k in &ids {
+            doc.add_text(fields.ids, k);
         }
         if let Some(owner) = &f.owner {
             doc.add_text(fields.owner, owner.to_lowercase());
@@ -75,8 +114,10 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         for host in &hosts {
             doc.add_text(fields.host, host);
         }
-        if first {
+        if first || kind == KIND_RUNBOOK {
             doc.add_text(fields.facts, &facts_text);
+        }
+        if first {
             doc.add_text(fields.first, "1");
         }
         docs.push(doc);
@@ -84,6 +125,7 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
 
     if runbook.sections.is_empty() {
         add(
+            KIND_SECTION,
             f.title.clone(),
             "",
             f.summary.as_deref().unwrap_or_default(),
@@ -96,8 +138,28 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
             heading.push_str(" › ");
         }
         heading.push_str(&section.heading);
-        add(heading, &section.anchor, &section.text, i == 0);
+        add(
+            KIND_SECTION,
+            heading,
+            &section.anchor,
+            &section.text,
+            i == 0,
+        );
     }
+    let all_headings = runbook
+        .sections
+        .iter()
+        .map(|s| s.heading.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let all_text = runbook
+        .sections
+        .iter()
+        .map(|s| s.text.as_str())
+        .chain(f.summary.as_deref().filter(|_| runbook.sections.is_empty()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    add(KIND_RUNBOOK, all_headings, "", &all_text, false);
     docs
 }
 
@@ -122,4 +184,19 @@ fn facts_text(runbook: &Runbook) -> String {
         parts.extend(v.contract.as_deref());
     }
     parts.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_words_are_folders_and_file_name() {
+        assert_eq!(
+            path_words("docs/patroni/postgres-long-running.md"),
+            "docs\npatroni\npostgres-long-running"
+        );
+        assert_eq!(path_words("docs/logging/README.md"), "docs\nlogging");
+        assert_eq!(path_words("v1.2/notes"), "v1.2\nnotes");
+    }
 }

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod query;
 pub mod schema;
 pub mod search;
+pub mod synonyms;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use crate::error::{Error, FileProblem, Result};
 use crate::source::{self, FileText, SourceFile};
 use manifest::{Entry, Manifest};
 use schema::Fields;
+use synonyms::Synonyms;
 
 /// Memory each indexing thread may use before it flushes a segment.
 const WRITER_MEMORY_PER_THREAD: usize = 48 * 1024 * 1024;
@@ -88,6 +90,8 @@ pub struct SearchIndex {
     warnings: Vec<String>,
     /// Bumped after every commit: answers computed before a change are stale after it.
     generation: AtomicU64,
+    /// Query-time synonyms: built-in plus the book's `[preprocessor.runbook.synonyms]`.
+    synonyms: Synonyms,
 }
 
 struct WriteState {
@@ -102,17 +106,26 @@ impl SearchIndex {
     /// what is on disk: a broken index is replaced, an unwritable folder means an in-memory index.
     pub fn open(book: &Book) -> Result<SearchIndex> {
         let dir = book.state_dir.clone();
-        match SearchIndex::open_on_disk(&dir) {
-            Ok(index) => Ok(index),
+        let mut index = match SearchIndex::open_on_disk(&dir) {
+            Ok(index) => index,
             Err(reason) => {
                 let mut index = SearchIndex::in_memory()?;
                 index.warnings.push(format!(
                     "cannot use the index in {} ({reason}); using an in-memory index for this run",
                     dir.display()
                 ));
-                Ok(index)
+                index
             }
-        }
+        };
+        index.synonyms = Synonyms::new(&book.settings.synonyms);
+        Ok(index)
+    }
+
+    /// An in-memory index for `book`, for when its on-disk index cannot be written.
+    pub fn in_memory_for(book: &Book) -> Result<SearchIndex> {
+        let mut index = SearchIndex::in_memory()?;
+        index.synonyms = Synonyms::new(&book.settings.synonyms);
+        Ok(index)
     }
 
     /// An index held in memory only.
@@ -182,6 +195,7 @@ impl SearchIndex {
             }),
             warnings: Vec::new(),
             generation: AtomicU64::new(next_generation()),
+            synonyms: Synonyms::new(&Default::default()),
         })
     }
 
@@ -203,6 +217,10 @@ impl SearchIndex {
 
     pub(crate) fn fields(&self) -> &Fields {
         &self.fields
+    }
+
+    pub(crate) fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
     }
 
     pub(crate) fn reader(&self) -> &IndexReader {

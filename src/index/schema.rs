@@ -1,4 +1,9 @@
-//! The index's schema: one document per runbook section, carrying its runbook's facts.
+//! The index's schema: one document per runbook section, carrying its runbook's facts, and one
+//! document per whole runbook.
+//!
+//! The whole-runbook document answers "does this runbook cover every word asked for" (words spread
+//! over several sections still count); the section documents answer "which section says it".
+//! Search combines both (see [`super::collector`]).
 //!
 //! Bump [`SCHEMA_VERSION`] whenever fields or analysis change: an index written with another
 //! version is rebuilt from the Markdown rather than read wrongly.
@@ -11,7 +16,11 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Values of [`Fields::kind`].
+pub const KIND_SECTION: u64 = 0;
+pub const KIND_RUNBOOK: u64 = 1;
 
 /// The fields of a section document.
 #[derive(Debug, Clone, Copy)]
@@ -20,13 +29,18 @@ pub struct Fields {
     pub path: Field,
     /// Hash of the path, fast: groups sections back to one hit per runbook.
     pub runbook_id: Field,
+    /// [`KIND_SECTION`] or [`KIND_RUNBOOK`], fast and stored.
+    pub kind: Field,
     /// App id, raw and stored.
     pub app: Field,
     /// Runbook title, stored for display.
     pub title: Field,
     /// Title, app id and aliases, analyzed: the strongest evidence.
     pub names: Field,
-    /// Section heading and the headings above it, analyzed and stored.
+    /// The words of the file's path (folders and file name): how the authors filed it.
+    pub path_words: Field,
+    /// Section heading and the headings above it (every heading, on the runbook document),
+    /// analyzed and stored.
     pub heading: Field,
     /// Section anchor, stored.
     pub anchor: Field,
@@ -36,6 +50,9 @@ pub struct Fields {
     pub facts: Field,
     /// Exact lower-cased names: app id, aliases, title, hosts, IPs, URLs.
     pub keys: Field,
+    /// The same without the title: the names that identify one runbook even when they are one
+    /// word of a longer query (a title word like "Deploy" does not).
+    pub ids: Field,
     /// Filters (raw, lower-cased) and display facts (stored).
     pub owner: Field,
     pub hosting: Field,
@@ -64,14 +81,17 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         path: b.add_text_field("path", STRING | STORED),
         runbook_id: b.add_u64_field("runbook_id", FAST | INDEXED),
+        kind: b.add_u64_field("kind", FAST | INDEXED | STORED),
         app: b.add_text_field("app", STRING | STORED),
         title: b.add_text_field("title", STORED),
         names: b.add_text_field("names", text(analyzer::TEXT, false)),
+        path_words: b.add_text_field("path_words", text(analyzer::TEXT, false)),
         heading: b.add_text_field("heading", text(analyzer::TEXT, true)),
         anchor: b.add_text_field("anchor", STORED),
         body: b.add_text_field("body", text(analyzer::TEXT, true)),
         facts: b.add_text_field("facts", text(analyzer::TEXT, false)),
         keys: b.add_text_field("keys", STRING),
+        ids: b.add_text_field("ids", STRING),
         owner: b.add_text_field("owner", STRING | STORED),
         hosting: b.add_text_field("hosting", STRING | STORED),
         tag: b.add_text_field("tag", STRING),

@@ -7,7 +7,7 @@
 //! Ranking, strongest first: an exact app id, alias, host, IP or URL; more query words matched;
 //! title and aliases, then headings, then facts, then body text.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use tantivy::query::{
@@ -16,36 +16,49 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
 use super::analyzer;
-use super::collector::BestSectionPerRunbook;
+use super::collector::Grouping;
+use super::collector::{BestSection, BestSectionPerRunbook};
 use super::documents;
 use super::query::{FilterField, ParsedQuery};
-use super::schema::Fields;
+use super::schema::{Fields, KIND_RUNBOOK};
+use super::synonyms::Synonyms;
 use crate::error::Result;
-use crate::results::{Hit, RunbookSummary, SearchResults};
+use crate::results::{Explanation, Hit, RunbookSummary, SearchResults, WordMatch};
 use crate::runbook::Hosting;
 
 /// Score added for each query word a section matches: enough that matching every word beats
 /// matching some, whatever the fields.
-const WORD_MATCHED: f32 = 8.0;
-/// Score of an exact app id, alias, host, IP or URL match.
+const WORD_MATCHED: f32 = 25.0;
+/// Score of a query word that is a runbook's app id, alias, host, IP or URL (twice that when the
+/// whole query is a name, title included).
 const EXACT_NAME: f32 = 40.0;
 /// Field weights.
-const NAMES_BOOST: f32 = 4.0;
+const NAMES_BOOST: f32 = 3.0;
+/// Folder and file names: chosen by the authors like a title, but shared by a whole folder.
+const PATH_BOOST: f32 = 3.0;
 const HEADING_BOOST: f32 = 2.5;
 const FACTS_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 1.0;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
-const PREFIX_WEIGHT: f32 = 0.6;
-/// A word used in fewer sections than this (or 0.1% of them) may be a typo: fuzzy matching
-/// applies to it.
-const TYPO_MAX_DOC_FREQ: u64 = 3;
-/// The last word matches as a prefix from this many characters on.
+/// A query word found in this many documents (sections and whole runbooks) is an established
+/// word of the runbooks, taken as meant rather than as a typo. Not 1: a word one runbook uses
+/// (or misspells) once should not hide the word the caller meant.
+const KNOWN_WORD_MIN_DOCS: u64 = 5;
+/// Shortest word matched as a prefix while typing: one or two letters match half the index.
 const MIN_PREFIX_CHARS: usize = 3;
+const PREFIX_WEIGHT: f32 = 0.6;
+/// A synonym is good evidence, but the caller's own word is better.
+const SYNONYM_WEIGHT: f32 = 0.8;
+/// A run-together or hyphen-less form of the caller's words.
+const JOINED_WEIGHT: f32 = 0.9;
+/// Share of the best section's score added to the whole runbook's: a section that answers beats
+/// a runbook that merely mentions the words here and there.
+const SECTION_WEIGHT: f32 = 0.5;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 180;
 /// Longest stretch of a section a snippet is cut from. The snippet generator tokenizes all the
@@ -53,24 +66,35 @@ const SNIPPET_CHARS: usize = 180;
 /// runbook slow down every such query.
 const SNIPPET_SOURCE_BYTES: usize = 32 * 1024;
 
-/// Words too common to rank by, dropped unless the query has nothing else.
+/// English function words: too common to rank by, dropped unless the query has nothing else.
+/// Words that carry meaning in operations ("not", "no", "down", "up", "off") are kept.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
-    "i", "in", "is", "it", "my", "of", "on", "or", "our", "the", "this", "to", "was", "we", "what",
-    "when", "where", "which", "who", "why", "with", "you",
+    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "but", "by", "can", "could", "did", "do", "does", "for", "from", "has", "have",
+    "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "should", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which",
+    "while", "who", "why", "will", "with", "would", "you", "your",
 ];
 
 impl SearchIndex {
     /// Runs a query and returns at most `limit` hits, one per runbook, best first.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        self.search_with(query, limit, false)
+    }
+
+    /// [`SearchIndex::search`], with each hit's [`Explanation`] when `explain` is set.
+    pub fn search_with(&self, query: &str, limit: usize, explain: bool) -> Result<SearchResults> {
         let started = Instant::now();
         let parsed = super::query::parse(query);
         let searcher = self.reader().searcher();
-        let built = build_query(&parsed, self.fields(), &searcher)?;
+        let built = build_query(&searcher, &parsed, self.fields(), self.synonyms())?;
         let groups = searcher.search(
             &built.query,
             &BestSectionPerRunbook {
-                field: "runbook_id",
+                grouping: Grouping::Combined {
+                    section_weight: SECTION_WEIGHT,
+                },
             },
         )?;
         let total = groups.len();
@@ -92,7 +116,11 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(limit.min(total));
         for group in groups.into_iter().take(limit) {
             let doc: TantivyDocument = searcher.doc(group.doc)?;
-            hits.push(self.hit(&doc, group.score, snippets.as_mut()));
+            let mut hit = self.hit(&doc, group.score, snippets.as_mut());
+            if explain {
+                hit.explain = Some(explanation(&searcher, &built, &group)?);
+            }
+            hits.push(hit);
         }
         Ok(SearchResults {
             query: query.to_string(),
@@ -121,7 +149,7 @@ impl SearchIndex {
             let groups = searcher.search(
                 &query,
                 &BestSectionPerRunbook {
-                    field: "runbook_id",
+                    grouping: Grouping::BestSection,
                 },
             )?;
             for group in groups {
@@ -144,7 +172,7 @@ impl SearchIndex {
         let groups = searcher.search(
             &query,
             &BestSectionPerRunbook {
-                field: "runbook_id",
+                grouping: Grouping::BestSection,
             },
         )?;
         let mut all = Vec::with_capacity(groups.len());
@@ -188,9 +216,15 @@ impl SearchIndex {
             })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| leading_text(&body));
-        let heading = text(doc, f.heading);
-        let section = heading.rsplit(" › ").next().unwrap_or(&heading).to_string();
         let summary = self.summary(doc);
+        let is_whole_runbook = doc.get_first(f.kind).and_then(|v| v.as_u64()) == Some(KIND_RUNBOOK);
+        let section = if is_whole_runbook {
+            // No single section matched (the words are spread out): land on the runbook's top.
+            summary.title.clone()
+        } else {
+            let heading = text(doc, f.heading);
+            heading.rsplit(" › ").next().unwrap_or(&heading).to_string()
+        };
         Hit {
             app: summary.app,
             title: summary.title,
@@ -201,6 +235,7 @@ impl SearchIndex {
             section,
             anchor: text(doc, f.anchor),
             snippet,
+            explain: None,
         }
     }
 }
@@ -278,50 +313,128 @@ fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
-/// A query ready to run, and the exact terms to highlight.
+/// A query ready to run, the exact terms to highlight, and its parts for explanations.
 struct BuiltQuery {
     query: Box<dyn Query>,
     highlight: Option<Box<dyn Query>>,
+    words: Vec<WordParts>,
 }
 
-fn build_query(parsed: &ParsedQuery, fields: &Fields, searcher: &Searcher) -> Result<BuiltQuery> {
-    let mut text = analyzer::text_analyzer();
-    let ranked: [(Field, f32); 4] = [
-        (fields.names, NAMES_BOOST),
-        (fields.heading, HEADING_BOOST),
-        (fields.facts, FACTS_BOOST),
-        (fields.body, BODY_BOOST),
-    ];
+/// One query word's sub-queries: per field (weighted), and its exact-name lookup.
+struct WordParts {
+    word: String,
+    fields: Vec<(&'static str, Box<dyn Query>)>,
+    exact: Box<dyn Query>,
+}
 
-    let content_words: Vec<&String> = parsed
+/// Why a hit scored as it did: re-runs each word's per-field queries against the whole-runbook
+/// document and the best section. Only for `--explain`, so the cost is only paid when asked.
+fn explanation(
+    searcher: &Searcher,
+    built: &BuiltQuery,
+    group: &BestSection,
+) -> Result<Explanation> {
+    let matched = |query: &dyn Query, doc: Option<DocAddress>| -> Result<Option<f32>> {
+        let Some(doc) = doc else { return Ok(None) };
+        match query.explain(searcher, doc) {
+            Ok(explained) => Ok(Some(explained.value())),
+            // tantivy reports "does not match" as an error of this kind.
+            Err(tantivy::TantivyError::InvalidArgument(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    };
+    let runbook_doc = group.parts.runbook.map(|(_, d)| d);
+    let section_doc = group.parts.section.map(|(_, d)| d);
+    let mut words = Vec::with_capacity(built.words.len());
+    for part in &built.words {
+        let mut runbook = BTreeMap::new();
+        let mut section = BTreeMap::new();
+        for (name, query) in &part.fields {
+            if let Some(score) = matched(query.as_ref(), runbook_doc)? {
+                runbook.insert(name.to_string(), round(score));
+            }
+            if let Some(score) = matched(query.as_ref(), section_doc)? {
+                section.insert(name.to_string(), round(score));
+            }
+        }
+        let exact_name = matched(part.exact.as_ref(), runbook_doc.or(section_doc))?.is_some();
+        words.push(WordMatch {
+            word: part.word.clone(),
+            runbook,
+            section,
+            exact_name,
+        });
+    }
+    Ok(Explanation {
+        runbook: group.parts.runbook.map(|(s, _)| round(s)),
+        section: group.parts.section.map(|(s, _)| round(s)),
+        section_weight: SECTION_WEIGHT,
+        words,
+    })
+}
+
+fn round(score: f32) -> f32 {
+    (score * 1000.0).round() / 1000.0
+}
+
+fn build_query(
+    searcher: &Searcher,
+    parsed: &ParsedQuery,
+    fields: &Fields,
+    synonyms: &Synonyms,
+) -> Result<BuiltQuery> {
+    let mut text = analyzer::text_analyzer();
+    let ranked = ranked_fields(fields);
+
+    let content_words: Vec<&str> = parsed
         .words
         .iter()
+        .map(String::as_str)
         .filter(|w| !STOP_WORDS.contains(&w.to_lowercase().as_str()))
         .collect();
-    let words: Vec<&String> = if content_words.is_empty() {
-        parsed.words.iter().collect()
+    let words: Vec<&str> = if content_words.is_empty() {
+        parsed.words.iter().map(String::as_str).collect()
     } else {
         content_words
     };
 
     let mut positive: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight_terms: Vec<Term> = Vec::new();
+    let mut parts: Vec<WordParts> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let terms = analyzer::terms(&mut text, word);
         if terms.is_empty() {
             continue;
         }
         let is_last = i + 1 == words.len();
-        let prefix =
-            is_last && parsed.last_word_is_prefix && word.chars().count() >= MIN_PREFIX_CHARS;
-        let typo = might_be_a_typo(searcher, fields, &terms);
+        let forms = WordForms {
+            // Numbers are matched whole: a typed `10` must not find every 10.x.y.z address.
+            prefix: is_last
+                && parsed.last_word_is_prefix
+                && word.chars().count() >= MIN_PREFIX_CHARS
+                && word.chars().any(char::is_alphabetic),
+            // A word the runbooks use is taken as meant: near spellings of a known word are other
+            // words ("replication" is two edits from "application"), not typos.
+            fuzzy: !is_known(searcher, &ranked, &terms)?,
+        };
+        let alternatives = alternatives(&words, i, synonyms, &mut text);
         let per_field: Vec<Box<dyn Query>> = ranked
             .iter()
             .map(|&(field, boost)| {
-                let q = word_in_field(field, word, &terms, prefix, typo);
+                let q = word_in_field(field, word, &terms, forms, &alternatives);
                 Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
             })
             .collect();
+        let exact = term_query(Term::from_field_text(fields.ids, &documents::key(word)));
+        parts.push(WordParts {
+            word: word.to_string(),
+            fields: FIELD_NAMES
+                .iter()
+                .copied()
+                .zip(per_field.iter().map(|q| q.box_clone()))
+                .collect(),
+            exact: exact.box_clone(),
+        });
         let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
         positive.push((Occur::Should, Box::new(word_query.clone())));
         positive.push((
@@ -330,14 +443,20 @@ fn build_query(parsed: &ParsedQuery, fields: &Fields, searcher: &Searcher) -> Re
         ));
         positive.push((
             Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                term_query(Term::from_field_text(fields.keys, &documents::key(word))),
-                EXACT_NAME,
-            )),
+            Box::new(ConstScoreQuery::new(exact, EXACT_NAME)),
         ));
         highlight_terms.extend(terms.iter().map(|t| Term::from_field_text(fields.body, t)));
+        for alternative in &alternatives {
+            highlight_terms.extend(
+                alternative
+                    .terms
+                    .iter()
+                    .map(|(_, t)| Term::from_field_text(fields.body, t)),
+            );
+        }
     }
-    if parsed.words.len() > 1 {
+    if !parsed.words.is_empty() {
+        // The whole query is a name (a title, an alias): the strongest evidence there is.
         let whole = parsed.words.join(" ");
         positive.push((
             Occur::Should,
@@ -393,12 +512,23 @@ fn build_query(parsed: &ParsedQuery, fields: &Fields, searcher: &Searcher) -> Re
             return Ok(BuiltQuery {
                 query: Box::new(BooleanQuery::new(vec![])),
                 highlight: None,
+                words: parts,
             });
         }
-        // Only filters or exclusions: list the matching runbooks, each at its top.
+        // Only filters or exclusions: list the matching runbooks, each at its top. The
+        // whole-runbook document must match too, or the runbook is not kept.
         clauses.push((
             Occur::Must,
-            term_query(Term::from_field_text(fields.first, "1")),
+            Box::new(BooleanQuery::new(vec![
+                (
+                    Occur::Should,
+                    term_query(Term::from_field_text(fields.first, "1")),
+                ),
+                (
+                    Occur::Should,
+                    term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
+                ),
+            ])),
         ));
     }
 
@@ -417,28 +547,125 @@ fn build_query(parsed: &ParsedQuery, fields: &Fields, searcher: &Searcher) -> Re
     Ok(BuiltQuery {
         query: Box::new(BooleanQuery::new(clauses)),
         highlight,
+        words: parts,
     })
+}
+
+/// Whether the index knows a word: its terms appear in at least [`KNOWN_WORD_MIN_DOCS`]
+/// documents, or one in a thousand on a large index (where a common misspelling recurs).
+fn is_known(searcher: &Searcher, ranked: &[(Field, f32)], terms: &[String]) -> Result<bool> {
+    let mut docs = 0;
+    for &(field, _) in ranked {
+        for term in terms {
+            docs += searcher.doc_freq(&Term::from_field_text(field, term))?;
+        }
+    }
+    Ok(docs >= KNOWN_WORD_MIN_DOCS.max(searcher.num_docs() / 1000))
+}
+
+/// Names of [`ranked_fields`], in the same order, for explanations.
+const FIELD_NAMES: [&str; 5] = ["names", "path", "heading", "facts", "body"];
+
+/// The fields plain words are looked for in, with their weights.
+fn ranked_fields(fields: &Fields) -> [(Field, f32); 5] {
+    [
+        (fields.names, NAMES_BOOST),
+        (fields.path_words, PATH_BOOST),
+        (fields.heading, HEADING_BOOST),
+        (fields.facts, FACTS_BOOST),
+        (fields.body, BODY_BOOST),
+    ]
+}
+
+/// Another way of writing a query word: its terms (on consecutive positions when more than one)
+/// and how much a match counts next to the word itself.
+#[derive(Debug, Clone, PartialEq)]
+struct Alternative {
+    terms: Vec<(usize, String)>,
+    weight: f32,
+}
+
+/// Other ways to write query word `i`: its synonyms; the word without its hyphens or underscores
+/// (`on-call` → `oncall`); the word run together with its neighbour (`crypto mining` →
+/// `cryptomining`, `data base` → `database`), and the synonyms of the two-word phrase it forms
+/// with a neighbour (`load balancer` → `lb`). A match of a two-word form counts for both words.
+fn alternatives(
+    words: &[&str],
+    i: usize,
+    synonyms: &Synonyms,
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+) -> Vec<Alternative> {
+    let mut out: Vec<Alternative> = Vec::new();
+    let mut push = |written: &str, weight: f32, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
+        let terms = phrase_terms(analyzer, written);
+        if !terms.is_empty() && !out.iter().any(|a| a.terms == terms) {
+            out.push(Alternative { terms, weight });
+        }
+    };
+    let word = words[i];
+    for synonym in synonyms.of(word) {
+        push(synonym, SYNONYM_WEIGHT, analyzer);
+    }
+    let joined: String = word.chars().filter(|c| !matches!(c, '-' | '_')).collect();
+    if joined != word && joined.chars().all(char::is_alphanumeric) {
+        push(&joined, JOINED_WEIGHT, analyzer);
+    }
+    let neighbours = [i.checked_sub(1).map(|p| (p, i)), Some((i, i + 1))];
+    for (a, b) in neighbours.into_iter().flatten() {
+        let (Some(first), Some(second)) = (words.get(a), words.get(b)) else {
+            continue;
+        };
+        let is_plain = |w: &str| w.chars().all(char::is_alphabetic);
+        if is_plain(first) && is_plain(second) {
+            push(&format!("{first}{second}"), JOINED_WEIGHT, analyzer);
+        }
+        for synonym in synonyms.of(&format!("{first} {second}")) {
+            push(synonym, SYNONYM_WEIGHT, analyzer);
+        }
+    }
+    // The word itself is not an alternative to itself (`k8s` → `kube` → ... → `k8s`).
+    let own = phrase_terms(analyzer, word);
+    out.retain(|a| a.terms != own);
+    out
 }
 
 fn positive_is_absent(parsed: &ParsedQuery) -> bool {
     parsed.words.is_empty() && parsed.phrases.is_empty()
 }
 
-/// One query word in one field: its exact terms, a typo-tolerant match for longer words, and a
-/// prefix match for the word being typed.
+/// Which looser forms of a word to look for.
+#[derive(Debug, Clone, Copy)]
+struct WordForms {
+    /// The word is being typed: match it as a prefix.
+    prefix: bool,
+    /// The word may be a typo: match near spellings.
+    fuzzy: bool,
+}
+
+/// One query word in one field: its exact terms, its other spellings (synonyms, joined forms), a
+/// typo-tolerant match for longer words, and a prefix match for the word being typed.
 fn word_in_field(
     field: Field,
     word: &str,
     terms: &[String],
-    prefix: bool,
-    typo: bool,
+    forms: WordForms,
+    others: &[Alternative],
 ) -> Box<dyn Query> {
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = terms
         .iter()
         .map(|t| (Occur::Should, term_query(Term::from_field_text(field, t))))
         .collect();
-    let single = typo && terms.len() == 1 && word.chars().all(char::is_alphabetic);
-    if single {
+    for other in others {
+        alternatives.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                phrase_in_field(field, &other.terms),
+                other.weight,
+            )),
+        ));
+    }
+    let single = terms.len() == 1 && word.chars().all(char::is_alphabetic);
+    if single && forms.fuzzy {
         let stem = &terms[0];
         let letters = word.chars().count();
         let distance = match letters {
@@ -454,7 +681,7 @@ fn word_in_field(
             ));
         }
     }
-    if prefix && terms.len() == 1 {
+    if forms.prefix && terms.len() == 1 {
         let typed = word.to_lowercase();
         let prefix_query =
             FuzzyTermQuery::new_prefix(Term::from_field_text(field, &typed), 0, true);
@@ -471,26 +698,6 @@ fn word_in_field(
     } else {
         Box::new(BooleanQuery::new(alternatives))
     }
-}
-
-/// Whether a word is rare enough in the index to be a misspelling. A word many sections use is
-/// spelled the way the runbooks spell it; expanding it to every term within two edits would
-/// only add noise and cost (building and running a Levenshtein automaton per field).
-fn might_be_a_typo(searcher: &Searcher, fields: &Fields, terms: &[String]) -> bool {
-    let [term] = terms else {
-        return false;
-    };
-    let sections = searcher.num_docs();
-    let limit = (sections / 1000).max(TYPO_MAX_DOC_FREQ);
-    let uses: u64 = [fields.names, fields.heading, fields.body]
-        .into_iter()
-        .map(|field| {
-            searcher
-                .doc_freq(&Term::from_field_text(field, term))
-                .unwrap_or(0)
-        })
-        .sum();
-    uses < limit
 }
 
 /// The terms of a phrase with their positions, one term per position (the parts of a compound,

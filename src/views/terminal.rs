@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::index::RefreshReport;
 use crate::lint::{Report, Severity};
-use crate::results::{RunbookDetails, SearchResults};
+use crate::results::{Explanation, RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
 
@@ -82,6 +82,9 @@ pub fn search_results(results: &SearchResults) -> String {
         for line in wrap_snippet(&hit.snippet, WIDTH - INDENT.len()) {
             let _ = writeln!(out, "{INDENT}{line}");
         }
+        if let Some(explain) = &hit.explain {
+            explanation(&mut out, hit.score, explain);
+        }
     }
     let shown = results.hits.len();
     let _ = writeln!(
@@ -93,6 +96,42 @@ pub fn search_results(results: &SearchResults) -> String {
         dim()
     );
     out
+}
+
+/// `--explain`: the score's parts, then each word's matches per field.
+fn explanation(out: &mut String, score: f32, e: &Explanation) {
+    let part = |s: Option<f32>| s.map_or_else(|| "no match".to_string(), |s| format!("{s:.2}"));
+    let _ = writeln!(
+        out,
+        "{INDENT}{}score {score:.2} = runbook {} + {} × section {}{:#}",
+        dim(),
+        part(e.runbook),
+        e.section_weight,
+        part(e.section),
+        dim()
+    );
+    let fields = |m: &std::collections::BTreeMap<String, f32>| {
+        if m.is_empty() {
+            "-".to_string()
+        } else {
+            m.iter()
+                .map(|(f, s)| format!("{f} {s:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for w in &e.words {
+        let exact = if w.exact_name { " · exact name" } else { "" };
+        let _ = writeln!(
+            out,
+            "{INDENT}{}  {}: runbook [{}] section [{}]{exact}{:#}",
+            dim(),
+            w.word,
+            fields(&w.runbook),
+            fields(&w.section),
+            dim()
+        );
+    }
 }
 
 /// `runbook show` output: the fact card, hosting first, then the chosen section.
@@ -382,6 +421,7 @@ mod tests {
                 section: "Login".into(),
                 anchor: "login".into(),
                 snippet: "ssh to <mark>billing01</mark> &amp; check &lt;logs&gt;".into(),
+                explain: None,
             }],
             answer: None,
         }

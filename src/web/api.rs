@@ -21,6 +21,9 @@ pub struct SearchParams {
     pub q: String,
     #[serde(default)]
     pub limit: Option<String>,
+    /// `1` or `true`: each hit says why it scored as it did.
+    #[serde(default)]
+    pub explain: Option<String>,
 }
 
 impl SearchParams {
@@ -29,6 +32,10 @@ impl SearchParams {
             .as_deref()
             .and_then(|l| l.trim().parse::<usize>().ok())
             .map_or(default, |l| l.clamp(1, MAX_LIMIT))
+    }
+
+    pub fn explain(&self) -> bool {
+        matches!(self.explain.as_deref(), Some("1" | "true" | "yes"))
     }
 
     pub fn query(&self) -> Result<&str, WebError> {
@@ -46,6 +53,12 @@ pub async fn search(
 ) -> Result<Json<std::sync::Arc<SearchResults>>, WebError> {
     let query = params.query()?.to_string();
     let limit = params.limit(10);
+    if params.explain() {
+        let results = state
+            .blocking(move |kb| kb.search_explained(&query, limit))
+            .await??;
+        return Ok(Json(std::sync::Arc::new(results)));
+    }
     let results = state.search(query, limit).await?;
     Ok(Json(results))
 }
