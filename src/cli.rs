@@ -18,6 +18,7 @@ use crate::knowledge_base::KnowledgeBase;
 use crate::remote::RemoteKnowledgeBase;
 use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
+use crate::source::BackgroundListing;
 use crate::views::{github, terminal};
 
 /// An operations runbook knowledge base: who runs it, who owns it, how to log in.
@@ -198,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 limit,
                 json,
                 explain,
-            } => search(&answers, &query, limit, json, explain),
+            } => search(&answers, &query, limit, json, explain, None),
             Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
             _ => bail!("--server works with `search` and `show` only"),
         };
@@ -219,13 +220,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             limit,
             json,
             explain,
-        } => search(
-            &Answers::Local(Box::new(open(book)?)),
-            &query,
-            limit,
-            json,
-            explain,
-        ),
+        } => {
+            // The folder is listed while the index opens and answers.
+            let listing = BackgroundListing::start(&book);
+            search(
+                &Answers::Local(Box::new(open(book)?)),
+                &query,
+                limit,
+                json,
+                explain,
+                Some(listing),
+            )
+        }
         Command::Show { app, section, json } => show(
             &Answers::Local(Box::new(open_fresh(book)?)),
             &app,
@@ -271,11 +277,18 @@ enum Answers {
 }
 
 impl Answers {
-    fn search(&self, query: &str, limit: usize, explain: bool) -> anyhow::Result<SearchResults> {
+    /// Searches; a local search uses `listing` when one was started early.
+    fn search(
+        &self,
+        query: &str,
+        limit: usize,
+        explain: bool,
+        listing: Option<BackgroundListing>,
+    ) -> anyhow::Result<SearchResults> {
         match self {
             Answers::Local(kb) => {
                 let (results, report) =
-                    with_progress(|progress| kb.search_fresh(query, limit, progress))?;
+                    with_progress(|progress| kb.search_fresh(query, limit, listing, progress))?;
                 note_problems(&report);
                 if explain {
                     // Explaining re-runs each word's queries; only worth it when asked.
@@ -301,8 +314,9 @@ fn search(
     limit: usize,
     json: bool,
     explain: bool,
+    listing: Option<BackgroundListing>,
 ) -> anyhow::Result<u8> {
-    let results = answers.search(&query.join(" "), limit, explain)?;
+    let results = answers.search(&query.join(" "), limit, explain, listing)?;
     if json {
         print_json(&results)?;
     } else {
@@ -374,7 +388,7 @@ fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
 
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     let mut message = format!("no runbook is called {name:?} (by app id, alias, host, IP or URL)");
-    let results = answers.search(name, 3, false)?;
+    let results = answers.search(name, 3, false, None)?;
     if !results.hits.is_empty() {
         message.push_str("; did you mean: ");
         let names: Vec<String> = results

@@ -113,16 +113,12 @@ impl KnowledgeBase {
         &self,
         query: &str,
         limit: usize,
+        listing: Option<source::BackgroundListing>,
         progress: Progress,
     ) -> Result<(SearchResults, RefreshReport)> {
-        let (listing, first) = std::thread::scope(|scope| {
-            let lister = scope.spawn(|| source::list(&self.book));
-            let first = self.search(query, limit);
-            (lister.join(), first)
-        });
-        // Listing does not panic; should it ever, list again here rather than fail the search.
-        let listing = listing.unwrap_or_else(|_| source::list(&self.book));
-        let report = self.refresh_falling_back(false, Some(listing), progress)?;
+        let listing = listing.unwrap_or_else(|| source::BackgroundListing::start(&self.book));
+        let first = self.search(query, limit);
+        let report = self.refresh_falling_back(false, Some(listing.finish()), progress)?;
         if report.updated > 0 || report.removed > 0 {
             return Ok((self.search(query, limit)?, report));
         }

@@ -44,6 +44,32 @@ pub struct FileText {
     pub hash: u64,
 }
 
+/// A listing of the runbook folder under way on its own thread.
+///
+/// `search` starts one before it even opens the index: listing ten thousand files costs about as
+/// much as everything else a search does, so the two overlap.
+pub struct BackgroundListing {
+    book: Book,
+    handle: std::thread::JoinHandle<Listing>,
+}
+
+impl BackgroundListing {
+    pub fn start(book: &Book) -> BackgroundListing {
+        let book = book.clone();
+        let handle = std::thread::spawn({
+            let book = book.clone();
+            move || list(&book)
+        });
+        BackgroundListing { book, handle }
+    }
+
+    /// The listing, once complete.
+    pub fn finish(self) -> Listing {
+        // Listing does not panic; should it ever, list again here rather than fail the search.
+        self.handle.join().unwrap_or_else(|_| list(&self.book))
+    }
+}
+
 /// Whether a path names a runbook: a Markdown file that is not mdBook's table of contents.
 pub fn is_runbook_path(path: &Path) -> bool {
     let is_markdown = path

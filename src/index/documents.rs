@@ -86,39 +86,43 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         doc.add_text(fields.path, &runbook.path);
         doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
         doc.add_u64(fields.kind, kind);
-        doc.add_text(fields.path_words, &path_words);
         doc.add_text(fields.app, &f.app);
         doc.add_text(fields.title, &f.title);
-        doc.add_text(fields.names, &names);
         doc.add_text(fields.heading, &heading);
         doc.add_text(fields.anchor, anchor);
         doc.add_text(fields.body, body);
-        for k in &keys {
-            doc.add_text(fields.keys, k);
-        }
-        for k in &ids {
-            doc.add_text(fields.ids, k);
-        }
+        // Stored on every document so any hit can show them; single raw terms, cheap to index.
         if let Some(owner) = &f.owner {
             doc.add_text(fields.owner, owner.to_lowercase());
         }
         if let Some(hosting) = f.hosting {
             doc.add_text(fields.hosting, hosting.as_str());
         }
-        for tag in &f.tags {
-            doc.add_text(fields.tag, tag.to_lowercase());
-        }
-        if let Some(system) = &f.system {
-            doc.add_text(fields.system, system.to_lowercase());
-        }
-        for host in &hosts {
-            doc.add_text(fields.host, host);
-        }
-        if first || kind == KIND_RUNBOOK {
-            doc.add_text(fields.facts, &facts_text);
-        }
         if first {
             doc.add_text(fields.first, "1");
+        }
+        // What describes the runbook as a whole goes on its runbook document only: repeating it
+        // on every section cost a quarter of the indexing work and added nothing, since a
+        // runbook is only a hit when its runbook document matches.
+        if kind == KIND_RUNBOOK {
+            doc.add_text(fields.path_words, &path_words);
+            doc.add_text(fields.names, &names);
+            doc.add_text(fields.facts, &facts_text);
+            for k in &keys {
+                doc.add_text(fields.keys, k);
+            }
+            for k in &ids {
+                doc.add_text(fields.ids, k);
+            }
+            for tag in &f.tags {
+                doc.add_text(fields.tag, tag.to_lowercase());
+            }
+            if let Some(system) = &f.system {
+                doc.add_text(fields.system, system.to_lowercase());
+            }
+            for host in &hosts {
+                doc.add_text(fields.host, host);
+            }
         }
         docs.push(doc);
     };

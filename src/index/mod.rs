@@ -13,9 +13,10 @@ pub mod manifest;
 pub mod query;
 pub mod schema;
 pub mod search;
+pub mod statistics;
 pub mod synonyms;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -267,7 +268,7 @@ impl SearchIndex {
     fn refresh_with(
         &self,
         book: &Book,
-        listing: source::Listing,
+        mut listing: source::Listing,
         rebuild: bool,
         progress: Progress,
     ) -> Result<RefreshReport> {
@@ -281,26 +282,29 @@ impl SearchIndex {
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;
 
-        let stale: Vec<&SourceFile> = listing
-            .files
-            .iter()
-            .filter(|file| {
-                clear
-                    || state
-                        .manifest
-                        .files
-                        .get(&file.path)
-                        .is_none_or(|e| e.mtime_ns != file.mtime_ns || e.size != file.size)
-            })
-            .collect();
-        let on_disk: HashSet<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
-        let gone: Vec<String> = state
-            .manifest
-            .files
-            .keys()
-            .filter(|path| !on_disk.contains(path.as_str()))
-            .cloned()
-            .collect();
+        if !listing.files.is_sorted_by(|a, b| a.path < b.path) {
+            listing.files.sort_by(|a, b| a.path.cmp(&b.path));
+            listing.files.dedup_by(|a, b| a.path == b.path);
+        }
+        // The listing and the manifest are both sorted by path: one merge pass finds what is new,
+        // changed or gone, without hashing ten thousand paths on every search.
+        let mut stale: Vec<&SourceFile> = Vec::new();
+        let mut gone: Vec<String> = Vec::new();
+        let mut known = state.manifest.files.iter().peekable();
+        for file in &listing.files {
+            while let Some((path, _)) =
+                known.next_if(|(path, _)| path.as_str() < file.path.as_str())
+            {
+                gone.push(path.clone());
+            }
+            let entry = known
+                .next_if(|(path, _)| path.as_str() == file.path)
+                .map(|(_, entry)| entry);
+            if clear || entry.is_none_or(|e| e.mtime_ns != file.mtime_ns || e.size != file.size) {
+                stale.push(file);
+            }
+        }
+        gone.extend(known.map(|(path, _)| path.clone()));
         let mut report = RefreshReport::default();
         if stale.is_empty() && gone.is_empty() && !clear {
             return Ok(self.finish(report, &state.manifest, listing.problems, started));

@@ -16,13 +16,16 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;
 pub const KIND_RUNBOOK: u64 = 1;
 
-/// The fields of a section document.
+/// The fields of the documents. Section documents carry what a hit shows (path, app, title,
+/// owner, hosting, heading, anchor, body); the runbook document also carries everything that
+/// describes the runbook as a whole (names, path words, facts, exact names, tags, system, hosts),
+/// which is matched there once rather than on every section.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
     /// Runbook path, raw: deletes a runbook's documents and groups results.
@@ -35,9 +38,10 @@ pub struct Fields {
     pub app: Field,
     /// Runbook title, stored for display.
     pub title: Field,
-    /// Title, app id and aliases, analyzed: the strongest evidence.
+    /// Title, app id and aliases, analyzed: the strongest evidence. Runbook document only.
     pub names: Field,
-    /// The words of the file's path (folders and file name): how the authors filed it.
+    /// The words of the file's path (folders and file name): how the authors filed it. Runbook
+    /// document only.
     pub path_words: Field,
     /// Section heading and the headings above it (every heading, on the runbook document),
     /// analyzed and stored.
@@ -46,19 +50,21 @@ pub struct Fields {
     pub anchor: Field,
     /// Section plain text, analyzed and stored for snippets.
     pub body: Field,
-    /// Summary, owner, system, tags, servers, vendor: on the runbook's first section only.
+    /// Summary, owner, system, tags, servers, vendor. Runbook document only.
     pub facts: Field,
-    /// Exact lower-cased names: app id, aliases, title, hosts, IPs, URLs.
+    /// Exact lower-cased names: app id, aliases, title, hosts, IPs, URLs. Runbook document only.
     pub keys: Field,
     /// The same without the title: the names that identify one runbook even when they are one
     /// word of a longer query (a title word like "Deploy" does not).
     pub ids: Field,
-    /// Filters (raw, lower-cased) and display facts (stored).
+    /// Filters (raw, lower-cased). Owner and hosting are stored for display on every document;
+    /// tag and system are on the runbook document only.
     pub owner: Field,
     pub hosting: Field,
     pub tag: Field,
     pub system: Field,
-    /// Host names and IPs, analyzed as identifiers so `host:billing01` matches.
+    /// Host names and IPs, analyzed as identifiers so `host:billing01` matches. Runbook document
+    /// only.
     pub host: Field,
     /// `"1"` on a runbook's first section: what a query with only filters lists.
     pub first: Field,

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
-    PhraseQuery, Query, TermQuery,
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery,
+    EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -24,7 +24,8 @@ use super::collector::Grouping;
 use super::collector::{BestSection, BestSectionPerRunbook};
 use super::documents;
 use super::query::{FilterField, ParsedQuery};
-use super::schema::{Fields, KIND_RUNBOOK};
+use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
+use super::statistics::RunbookStatistics;
 use super::synonyms::Synonyms;
 use crate::error::Result;
 use crate::results::{Explanation, Hit, RunbookSummary, SearchResults, WordMatch};
@@ -36,12 +37,15 @@ const WORD_MATCHED: f32 = 25.0;
 /// Score of a query word that is a runbook's app id, alias, host, IP or URL (twice that when the
 /// whole query is a name, title included).
 const EXACT_NAME: f32 = 40.0;
-/// Field weights.
+/// Field weights. Names, path words and facts are indexed on the runbook document alone.
 const NAMES_BOOST: f32 = 3.0;
 /// Folder and file names: chosen by the authors like a title, but shared by a whole folder.
 const PATH_BOOST: f32 = 3.0;
 const HEADING_BOOST: f32 = 2.5;
 const FACTS_BOOST: f32 = 2.0;
+/// Weight of an exact name, found on the runbook document alone, against the section-level
+/// evidence it used to be counted with as well.
+const RUNBOOK_LEVEL: f32 = 1.0 + SECTION_WEIGHT;
 const BODY_BOOST: f32 = 1.0;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
@@ -89,13 +93,15 @@ impl SearchIndex {
         let parsed = super::query::parse(query);
         let searcher = self.reader().searcher();
         let built = build_query(&searcher, &parsed, self.fields(), self.synonyms())?;
-        let groups = searcher.search(
+        let statistics = RunbookStatistics::new(&searcher, self.fields());
+        let groups = searcher.search_with_statistics_provider(
             &built.query,
             &BestSectionPerRunbook {
                 grouping: Grouping::Combined {
                     section_weight: SECTION_WEIGHT,
                 },
             },
+            &statistics,
         )?;
         let total = groups.len();
         let mut snippets = match &built.highlight {
@@ -118,7 +124,7 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(group.doc)?;
             let mut hit = self.hit(&doc, group.score, snippets.as_mut());
             if explain {
-                hit.explain = Some(explanation(&searcher, &built, &group)?);
+                hit.explain = Some(explanation(&searcher, &statistics, &built, &group)?);
             }
             hits.push(hit);
         }
@@ -138,14 +144,7 @@ impl SearchIndex {
         let fields = self.fields();
         let mut found = Vec::new();
         for candidate in lookup_keys(name) {
-            let term = Term::from_field_text(fields.keys, &candidate);
-            let query = BooleanQuery::new(vec![
-                (Occur::Must, term_query(term)),
-                (
-                    Occur::Must,
-                    term_query(Term::from_field_text(fields.first, "1")),
-                ),
-            ]);
+            let query = term_query(Term::from_field_text(fields.keys, &candidate));
             let groups = searcher.search(
                 &query,
                 &BestSectionPerRunbook {
@@ -331,12 +330,19 @@ struct WordParts {
 /// document and the best section. Only for `--explain`, so the cost is only paid when asked.
 fn explanation(
     searcher: &Searcher,
+    statistics: &RunbookStatistics,
     built: &BuiltQuery,
     group: &BestSection,
 ) -> Result<Explanation> {
     let matched = |query: &dyn Query, doc: Option<DocAddress>| -> Result<Option<f32>> {
         let Some(doc) = doc else { return Ok(None) };
-        match query.explain(searcher, doc) {
+        // Scored with the same statistics as the search, so the figures add up.
+        let scoring = EnableScoring::enabled_from_statistics_provider(statistics, searcher);
+        let explained = query.weight(scoring).and_then(|weight| {
+            let reader = searcher.segment_reader(doc.segment_ord);
+            weight.explain(reader, doc.doc_id)
+        });
+        match explained {
             Ok(explained) => Ok(Some(explained.value())),
             // tantivy reports "does not match" as an error of this kind.
             Err(tantivy::TantivyError::InvalidArgument(_)) => Ok(None),
@@ -385,6 +391,7 @@ fn build_query(
 ) -> Result<BuiltQuery> {
     let mut text = analyzer::text_analyzer();
     let ranked = ranked_fields(fields);
+    let statistics = RunbookStatistics::new(searcher, fields);
 
     let content_words: Vec<&str> = parsed
         .words
@@ -415,7 +422,7 @@ fn build_query(
                 && word.chars().any(char::is_alphabetic),
             // A word the runbooks use is taken as meant: near spellings of a known word are other
             // words ("replication" is two edits from "application"), not typos.
-            fuzzy: !is_known(searcher, &ranked, &terms)?,
+            fuzzy: !is_known(&statistics, &ranked, &terms)?,
         };
         let alternatives = alternatives(&words, i, synonyms, &mut text);
         let per_field: Vec<Box<dyn Query>> = ranked
@@ -435,6 +442,19 @@ fn build_query(
                 .collect(),
             exact: exact.box_clone(),
         });
+        // A word found in the runbook's names, path or facts describes every section of it: it
+        // counts as a matched word once more, as if the best section had it too.
+        let in_runbook_level: Vec<(Occur, Box<dyn Query>)> = [0, 1, 3]
+            .into_iter()
+            .map(|i| (Occur::Should, per_field[i].box_clone()))
+            .collect();
+        positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(in_runbook_level)),
+                WORD_MATCHED,
+            )),
+        ));
         let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
         positive.push((Occur::Should, Box::new(word_query.clone())));
         positive.push((
@@ -443,7 +463,7 @@ fn build_query(
         ));
         positive.push((
             Occur::Should,
-            Box::new(ConstScoreQuery::new(exact, EXACT_NAME)),
+            Box::new(ConstScoreQuery::new(exact, EXACT_NAME * RUNBOOK_LEVEL)),
         ));
         highlight_terms.extend(terms.iter().map(|t| Term::from_field_text(fields.body, t)));
         for alternative in &alternatives {
@@ -462,7 +482,7 @@ fn build_query(
             Occur::Should,
             Box::new(ConstScoreQuery::new(
                 term_query(Term::from_field_text(fields.keys, &documents::key(&whole))),
-                EXACT_NAME * 2.0,
+                EXACT_NAME * 2.0 * RUNBOOK_LEVEL,
             )),
         ));
     }
@@ -493,8 +513,27 @@ fn build_query(
                 .map(|(_, t)| Term::from_field_text(fields.body, t)),
         );
     }
-    for (field, value) in &parsed.filters {
-        clauses.push((Occur::Must, filter_query(fields, *field, value)));
+    if !parsed.filters.is_empty() {
+        // Filters describe the runbook, so they are checked on its runbook document; sections
+        // pass, and the collector drops every runbook whose runbook document did not match.
+        let mut on_runbook: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
+        )];
+        for (field, value) in &parsed.filters {
+            on_runbook.push((Occur::Must, filter_query(fields, *field, value)));
+        }
+        let filtered = BooleanQuery::new(vec![
+            (Occur::Should, Box::new(BooleanQuery::new(on_runbook))),
+            (
+                Occur::Should,
+                term_query(Term::from_field_u64(fields.kind, KIND_SECTION)),
+            ),
+        ]);
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(filtered), 0.0)),
+        ));
     }
     for word in &parsed.excluded {
         for term in analyzer::terms(&mut text, word) {
@@ -553,14 +592,19 @@ fn build_query(
 
 /// Whether the index knows a word: its terms appear in at least [`KNOWN_WORD_MIN_DOCS`]
 /// documents, or one in a thousand on a large index (where a common misspelling recurs).
-fn is_known(searcher: &Searcher, ranked: &[(Field, f32)], terms: &[String]) -> Result<bool> {
+fn is_known(
+    statistics: &RunbookStatistics,
+    ranked: &[(Field, f32)],
+    terms: &[String],
+) -> Result<bool> {
+    // Counted as if every section carried its runbook's names, like the scores.
     let mut docs = 0;
     for &(field, _) in ranked {
         for term in terms {
-            docs += searcher.doc_freq(&Term::from_field_text(field, term))?;
+            docs += statistics.doc_freq(&Term::from_field_text(field, term))?;
         }
     }
-    Ok(docs >= KNOWN_WORD_MIN_DOCS.max(searcher.num_docs() / 1000))
+    Ok(docs >= KNOWN_WORD_MIN_DOCS.max(statistics.num_docs() / 1000))
 }
 
 /// Names of [`ranked_fields`], in the same order, for explanations.
