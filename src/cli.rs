@@ -134,10 +134,35 @@ pub enum Command {
         #[arg(long, conflicts_with = "user")]
         token: bool,
     },
+    /// Run as mdBook's preprocessor, so `mdbook build` makes a static, offline copy of the
+    /// knowledge base: a fact card on every runbook page and every runbook in the book, grouped
+    /// by owner, whether SUMMARY.md lists it or not. mdBook runs this itself; book.toml says so:
+    ///
+    ///     [preprocessor.runbook]
+    ///     command = "runbook mdbook"
+    ///
+    /// Reads [context, book] as JSON on standard input and writes the book to standard output;
+    /// warnings about runbooks it could not read go to standard error.
+    #[command(verbatim_doc_comment)]
+    Mdbook {
+        #[command(subcommand)]
+        action: Option<MdbookAction>,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+}
+
+/// `runbook mdbook`'s sub-command, of mdBook's protocol.
+#[derive(Debug, Subcommand)]
+pub enum MdbookAction {
+    /// Exit 0 if the preprocessor supports mdBook's renderer RENDERER: every renderer is (HTML
+    /// gets the styled fact card, others the same facts as plain Markdown).
+    Supports {
+        /// The renderer's name, e.g. html.
+        renderer: String,
     },
 }
 
@@ -185,6 +210,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &mut std::io::stdout(),
         );
         return Ok(exit::OK);
+    }
+    if let Command::Mdbook { action } = &cli.command {
+        // mdBook names the root in its input; no discovery from the current folder.
+        return mdbook(action.as_ref());
     }
     if let Command::HashPassword { user, token } = &cli.command {
         return hash_password(user.as_deref(), *token);
@@ -259,7 +288,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Completions { .. } | Command::HashPassword { .. } => Ok(exit::OK),
+        Command::Completions { .. } | Command::HashPassword { .. } | Command::Mdbook { .. } => {
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -420,6 +451,29 @@ fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyho
         addr,
         !no_watch,
     ))?;
+    Ok(exit::OK)
+}
+
+/// `runbook mdbook`: answers mdBook's `supports` question, or preprocesses the book.
+fn mdbook(action: Option<&MdbookAction>) -> anyhow::Result<u8> {
+    if let Some(MdbookAction::Supports { renderer }) = action {
+        return Ok(if crate::mdbook::supports(renderer) {
+            exit::OK
+        } else {
+            exit::NOTHING_FOUND
+        });
+    }
+    let stdout = std::io::stdout().lock();
+    let mut warn = |message: String| {
+        let _ = writeln!(anstream::stderr(), "runbook mdbook: warning: {message}");
+    };
+    crate::mdbook::run(
+        std::io::stdin().lock(),
+        std::io::BufWriter::new(stdout),
+        today(),
+        &mut warn,
+    )
+    .context("runbook mdbook")?;
     Ok(exit::OK)
 }
 
