@@ -66,6 +66,13 @@ pub enum Command {
         /// it reads every login step).
         #[arg(long)]
         allow_anonymous: bool,
+        /// Follow the checkout's upstream: `git pull --ff-only` every SECS seconds (60 gets a
+        /// pushed fix to the desk within a minute), then reindex. A failed pull is logged and
+        /// shown on /healthz while the last good state is served; local changes are never
+        /// overwritten (git refuses such a pull). The root must be a git checkout whose branch
+        /// has an upstream.
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        pull: Option<u64>,
     },
     /// Search the runbooks: plain words, "phrases", -excluded, owner: hosting: tag: host: system:
     Search {
@@ -134,12 +141,11 @@ pub enum Command {
         #[arg(long, conflicts_with = "user")]
         token: bool,
     },
-    /// Run as mdBook's preprocessor, so `mdbook build` makes a static, offline copy of the
-    /// knowledge base: a fact card on every runbook page and every runbook in the book, grouped
-    /// by owner, whether SUMMARY.md lists it or not. mdBook runs this itself; book.toml says so:
+    /// mdBook's preprocessor: `mdbook build` then makes an offline copy of the knowledge base
     ///
-    ///     [preprocessor.runbook]
-    ///     command = "runbook mdbook"
+    /// Puts a fact card on every runbook page and every runbook in the book, grouped by owner,
+    /// whether SUMMARY.md lists it or not. mdBook runs this itself, as book.toml's
+    /// [preprocessor.runbook] table says with: command = "runbook mdbook"
     ///
     /// Reads [context, book] as JSON on standard input and writes the book to standard output;
     /// warnings about runbooks it could not read go to standard error.
@@ -242,7 +248,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             bind,
             no_watch,
             allow_anonymous,
-        } => serve(book, &bind, no_watch, allow_anonymous),
+            pull,
+        } => serve(book, &bind, no_watch, allow_anonymous, pull),
         Command::Search {
             query,
             limit,
@@ -419,7 +426,13 @@ fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     Ok(exit::NOTHING_FOUND)
 }
 
-fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyhow::Result<u8> {
+fn serve(
+    book: Book,
+    bind: &str,
+    no_watch: bool,
+    allow_anonymous: bool,
+    pull: Option<u64>,
+) -> anyhow::Result<u8> {
     use std::net::ToSocketAddrs;
     let addr = bind
         .to_socket_addrs()
@@ -435,6 +448,15 @@ fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyho
              --allow-anonymous"
         );
     }
+    // Checked before anything starts: a server told to follow a repository that it cannot
+    // follow would otherwise serve stale runbooks without anyone noticing.
+    let follow = match pull {
+        Some(secs) => Some(crate::web::Follow {
+            checkout: crate::pull::Checkout::open(&book.root)?,
+            every: std::time::Duration::from_secs(secs),
+        }),
+        None => None,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RUNBOOK_LOG")
@@ -450,6 +472,7 @@ fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyho
         access,
         addr,
         !no_watch,
+        follow,
     ))?;
     Ok(exit::OK)
 }
