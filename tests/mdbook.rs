@@ -185,8 +185,30 @@ fn a_broken_runbook_keeps_its_page_and_is_named_on_stderr() {
         "---\ntitle: Broken\nowner: [team\n---\n# Broken page\n\nStill readable.\n\n\
          <script>alert(1)</script>\n\n[x](javascript:alert(2))\n",
     );
+    // Names and owners come from files too, and end up in the table of contents.
+    kb.write(
+        "hostile.md",
+        "---\ntitle: \"<img src=x onerror=alert(3)>\"\nhosting: self\n\
+         owner: \"<script>alert(4)</script>\"\n---\nBody.\n",
+    );
     let out = build(&kb);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let toc = page(&kb, "toc.html");
+    assert!(
+        toc.contains("href=\"hostile.html\""),
+        "hostile runbook listed"
+    );
+    assert!(!toc.contains("<img src=x"), "title escaped in the TOC");
+    assert!(
+        !toc.contains("<script>alert(4)"),
+        "owner escaped in the TOC"
+    );
+    let hostile = page(&kb, "hostile.html");
+    assert!(!hostile.contains("<img src=x"), "title escaped on the page");
+    assert!(
+        !hostile.contains("<script>alert(4)"),
+        "owner escaped on the page"
+    );
     assert!(
         stderr.contains("runbooks/broken.md:3"),
         "no warning naming the file: {stderr}"

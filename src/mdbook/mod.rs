@@ -393,10 +393,15 @@ fn escape_title(title: &str) -> String {
 }
 
 /// A link from the page at `from` to the page at `to` (both inside the runbook folder), as
-/// Markdown wants it: relative, percent-encoded, `.md` (mdBook makes that `.html`).
+/// Markdown wants it: relative, percent-encoded, `.md` (mdBook makes that `.html`, but only for
+/// `.md`: a `.markdown` runbook's page is linked as if it were one).
 fn relative_link(from: &str, to: &str) -> String {
     let depth = from.matches('/').count();
-    format!("{}{}", "../".repeat(depth), percent_encode_path(to))
+    let to = match to.strip_suffix(".markdown") {
+        Some(stem) => format!("{stem}.md"),
+        None => to.to_string(),
+    };
+    format!("{}{}", "../".repeat(depth), percent_encode_path(&to))
 }
 
 /// `base.md`, or `base-2.md` and so on when a page or runbook already has that path.
@@ -661,6 +666,7 @@ mod tests {
             "../finance/pay%20run.md"
         );
         assert_eq!(relative_link("all-runbooks.md", "vpn.md"), "vpn.md");
+        assert_eq!(relative_link("all-runbooks.md", "a.markdown"), "a.md");
     }
 
     #[test]

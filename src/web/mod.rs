@@ -361,14 +361,28 @@ async fn follow_upstream(
                 let _ = changes.send(()).await;
             }
             Ok(Pulled::Unchanged) => tracing::debug!("pulled {}: up to date", checkout.upstream),
-            Err(message) => tracing::warn!(
-                "git pull from {} failed; still serving {}: {message}",
-                checkout.upstream,
-                lock(&status)
-                    .head
-                    .as_deref()
-                    .unwrap_or("the files as they are")
-            ),
+            Err(message) => {
+                let (served, repeated) = {
+                    let current = lock(&status);
+                    (
+                        current.head.clone(),
+                        current.last_error.as_deref() == Some(message.as_str()),
+                    )
+                };
+                let served = served.as_deref().unwrap_or("the files as they are");
+                // The same refusal every few seconds is logged once, until it changes.
+                if repeated {
+                    tracing::debug!(
+                        "git pull from {} failed again: {message}",
+                        checkout.upstream
+                    );
+                } else {
+                    tracing::warn!(
+                        "git pull from {} failed; still serving {served}: {message}",
+                        checkout.upstream
+                    );
+                }
+            }
         }
         let head = match &outcome {
             Ok(Pulled::Moved { to, .. }) => Some(crate::pull::short(to)),
