@@ -67,6 +67,13 @@ pub enum Command {
         /// it reads every login step).
         #[arg(long)]
         allow_anonymous: bool,
+        /// Follow the checkout's upstream: `git pull --ff-only` every SECS seconds (60 gets a
+        /// pushed fix to the desk within a minute), then reindex. A failed pull is logged and
+        /// shown on /healthz while the last good state is served; local changes are never
+        /// overwritten (git refuses such a pull). The root must be a git checkout whose branch
+        /// has an upstream.
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        pull: Option<u64>,
     },
     /// Search the runbooks: plain words, "phrases", -excluded, owner: hosting: tag: host: system:
     Search {
@@ -135,10 +142,34 @@ pub enum Command {
         #[arg(long, conflicts_with = "user")]
         token: bool,
     },
+    /// mdBook's preprocessor: `mdbook build` then makes an offline copy of the knowledge base
+    ///
+    /// Puts a fact card on every runbook page and every runbook in the book, grouped by owner,
+    /// whether SUMMARY.md lists it or not. mdBook runs this itself, as book.toml's
+    /// [preprocessor.runbook] table says with: command = "runbook mdbook"
+    ///
+    /// Reads [context, book] as JSON on standard input and writes the book to standard output;
+    /// warnings about runbooks it could not read go to standard error.
+    #[command(verbatim_doc_comment)]
+    Mdbook {
+        #[command(subcommand)]
+        action: Option<MdbookAction>,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+}
+
+/// `runbook mdbook`'s sub-command, of mdBook's protocol.
+#[derive(Debug, Subcommand)]
+pub enum MdbookAction {
+    /// Exit 0 if the preprocessor supports mdBook's renderer RENDERER: every renderer is (HTML
+    /// gets the styled fact card, others the same facts as plain Markdown).
+    Supports {
+        /// The renderer's name, e.g. html.
+        renderer: String,
     },
 }
 
@@ -187,6 +218,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         );
         return Ok(exit::OK);
     }
+    if let Command::Mdbook { action } = &cli.command {
+        // mdBook names the root in its input; no discovery from the current folder.
+        return mdbook(action.as_ref());
+    }
     if let Command::HashPassword { user, token } = &cli.command {
         return hash_password(user.as_deref(), *token);
     }
@@ -214,7 +249,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             bind,
             no_watch,
             allow_anonymous,
-        } => serve(book, &bind, no_watch, allow_anonymous),
+            pull,
+        } => serve(book, &bind, no_watch, allow_anonymous, pull),
         Command::Search {
             query,
             limit,
@@ -265,7 +301,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Completions { .. } | Command::HashPassword { .. } => Ok(exit::OK),
+        Command::Completions { .. } | Command::HashPassword { .. } | Command::Mdbook { .. } => {
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -402,7 +440,13 @@ fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     Ok(exit::NOTHING_FOUND)
 }
 
-fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyhow::Result<u8> {
+fn serve(
+    book: Book,
+    bind: &str,
+    no_watch: bool,
+    allow_anonymous: bool,
+    pull: Option<u64>,
+) -> anyhow::Result<u8> {
     use std::net::ToSocketAddrs;
     let addr = bind
         .to_socket_addrs()
@@ -418,6 +462,15 @@ fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyho
              --allow-anonymous"
         );
     }
+    // Checked before anything starts: a server told to follow a repository that it cannot
+    // follow would otherwise serve stale runbooks without anyone noticing.
+    let follow = match pull {
+        Some(secs) => Some(crate::web::Follow {
+            checkout: crate::pull::Checkout::open(&book.root)?,
+            every: std::time::Duration::from_secs(secs),
+        }),
+        None => None,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RUNBOOK_LOG")
@@ -433,7 +486,31 @@ fn serve(book: Book, bind: &str, no_watch: bool, allow_anonymous: bool) -> anyho
         access,
         addr,
         !no_watch,
+        follow,
     ))?;
+    Ok(exit::OK)
+}
+
+/// `runbook mdbook`: answers mdBook's `supports` question, or preprocesses the book.
+fn mdbook(action: Option<&MdbookAction>) -> anyhow::Result<u8> {
+    if let Some(MdbookAction::Supports { renderer }) = action {
+        return Ok(if crate::mdbook::supports(renderer) {
+            exit::OK
+        } else {
+            exit::NOTHING_FOUND
+        });
+    }
+    let stdout = std::io::stdout().lock();
+    let mut warn = |message: String| {
+        let _ = writeln!(anstream::stderr(), "runbook mdbook: warning: {message}");
+    };
+    crate::mdbook::run(
+        std::io::stdin().lock(),
+        std::io::BufWriter::new(stdout),
+        today(),
+        &mut warn,
+    )
+    .context("runbook mdbook")?;
     Ok(exit::OK)
 }
 

@@ -70,7 +70,7 @@ impl Settings {
 }
 
 /// Percent-encodes everything but unreserved characters and `/` (RFC 3986).
-fn percent_encode_path(path: &str) -> String {
+pub(crate) fn percent_encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {

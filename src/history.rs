@@ -94,6 +94,12 @@ impl History {
 
 /// Runs git in `dir`; its standard output if it succeeded.
 fn git(dir: &Path, args: &[&OsStr]) -> Option<String> {
+    run_git(dir, args).ok().flatten()
+}
+
+/// Runs git in `dir` without input and with its errors discarded: `Ok(Some(stdout))` if it
+/// succeeded, `Ok(None)` if git said no, `Err` if git could not be run at all.
+pub(crate) fn run_git(dir: &Path, args: &[&OsStr]) -> std::io::Result<Option<String>> {
     let output = Command::new("git")
         // The runbook folder's path is a path, not a pattern, even if it holds `*` or `[`.
         .arg("--literal-pathspecs")
@@ -102,13 +108,12 @@ fn git(dir: &Path, args: &[&OsStr]) -> Option<String> {
         .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
+        .output()?;
     // Author names and subjects in legacy encodings should not cost the whole history.
-    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned()))
 }
 
 /// Parses `git log -z --name-only` output in the format [`History::load`] asks for. Each record

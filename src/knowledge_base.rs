@@ -3,7 +3,7 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 
@@ -27,8 +27,9 @@ pub struct KnowledgeBase {
     book: Book,
     /// Replaced by an in-memory index when the disk under the on-disk one fails.
     index: RwLock<Arc<SearchIndex>>,
-    /// Read from git on first use: commands that never show a runbook never run git.
-    history: OnceLock<History>,
+    /// Read from git on first use (commands that never show a runbook never run git), and read
+    /// again by [`KnowledgeBase::reload_history`] after `serve --pull` moved the checkout.
+    history: RwLock<Option<Arc<History>>>,
 }
 
 impl KnowledgeBase {
@@ -38,7 +39,7 @@ impl KnowledgeBase {
         Ok(KnowledgeBase {
             book,
             index: RwLock::new(Arc::new(index)),
-            history: OnceLock::new(),
+            history: RwLock::new(None),
         })
     }
 
@@ -159,15 +160,32 @@ impl KnowledgeBase {
         self.index().lookup(name)
     }
 
-    /// The git history of the runbook folder, read once per knowledge base.
-    pub fn history(&self) -> &History {
-        self.history
-            .get_or_init(|| History::load(&self.book.root, &self.book.src))
+    /// The git history of the runbook folder, read on first use.
+    pub fn history(&self) -> Arc<History> {
+        if let Some(history) = self
+            .history
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            return history.clone();
+        }
+        let mut slot = self.history.write().unwrap_or_else(|p| p.into_inner());
+        // Another thread may have loaded it while this one waited for the lock.
+        slot.get_or_insert_with(|| Arc::new(History::load(&self.book.root, &self.book.src)))
+            .clone()
+    }
+
+    /// Reads the git history again, for when the checkout moved (a pull). Pages being rendered
+    /// meanwhile keep the history they started with.
+    pub fn reload_history(&self) {
+        let history = Arc::new(History::load(&self.book.root, &self.book.src));
+        *self.history.write().unwrap_or_else(|p| p.into_inner()) = Some(history);
     }
 
     /// The last commit that changed the runbook at `path` (relative to the root), if git knows.
-    pub fn last_change(&self, path: &str) -> Option<&LastChange> {
-        self.history().last_change(path)
+    pub fn last_change(&self, path: &str) -> Option<LastChange> {
+        self.history().last_change(path).cloned()
     }
 
     /// Where to edit the runbook at `path`, when `book.toml` sets `edit-url-template`.
@@ -200,46 +218,61 @@ impl KnowledgeBase {
         section: Option<&str>,
         today: NaiveDate,
     ) -> Result<RunbookDetails> {
-        let chosen = match section {
-            Some(name) => Some(runbook.section(name).ok_or_else(|| Error::NoSuchSection {
-                section: name.to_string(),
-                path: runbook.path.clone(),
-            })?),
-            None => runbook.login_section(),
-        };
-        let facts = &runbook.facts;
-        let every_days = facts
-            .review_every_days
-            .unwrap_or(self.book.settings.review_every_days);
-        let due = facts.review_due(self.book.settings.review_every_days);
-        Ok(RunbookDetails {
+        let mut details = details(&self.book, &self.history(), runbook, section, today)?;
+        details.edit_url = self.edit_url(&runbook.path);
+        Ok(details)
+    }
+}
+
+/// A runbook's details from its parsed file, the knowledge base's settings and git's history,
+/// without an index: what `show` and the static book's fact cards are made from. `edit_url` is
+/// left for the caller: only a server or a terminal links to an editor.
+pub fn details(
+    book: &Book,
+    history: &History,
+    runbook: &Runbook,
+    section: Option<&str>,
+    today: NaiveDate,
+) -> Result<RunbookDetails> {
+    let chosen = match section {
+        Some(name) => Some(runbook.section(name).ok_or_else(|| Error::NoSuchSection {
+            section: name.to_string(),
             path: runbook.path.clone(),
-            last_change: self.last_change(&runbook.path).cloned(),
-            edit_url: self.edit_url(&runbook.path),
-            advice: facts.hosting.map(|h| h.advice().to_string()),
-            facts: facts.clone(),
-            review: Review {
-                reviewed: facts.reviewed,
-                every_days,
-                due,
-                overdue: due.is_some_and(|d| d < today),
-            },
-            sections: runbook
-                .sections
-                .iter()
-                .map(|s| SectionRef {
-                    heading: s.heading.clone(),
-                    anchor: s.anchor.clone(),
-                    level: s.level,
-                    line: s.line,
-                })
-                .collect(),
-            section: chosen.map(|s| SectionText {
+        })?),
+        None => runbook.login_section(),
+    };
+    let facts = &runbook.facts;
+    let every_days = facts
+        .review_every_days
+        .unwrap_or(book.settings.review_every_days);
+    let due = facts.review_due(book.settings.review_every_days);
+    Ok(RunbookDetails {
+        path: runbook.path.clone(),
+        last_change: history.last_change(&runbook.path).cloned(),
+        edit_url: None,
+        advice: facts.hosting.map(|h| h.advice().to_string()),
+        facts: facts.clone(),
+        review: Review {
+            reviewed: facts.reviewed,
+            every_days,
+            due,
+            overdue: due.is_some_and(|d| d < today),
+        },
+        sections: runbook
+            .sections
+            .iter()
+            .map(|s| SectionRef {
                 heading: s.heading.clone(),
                 anchor: s.anchor.clone(),
+                level: s.level,
                 line: s.line,
-                markdown: runbook.section_markdown(s).trim_end().to_string(),
-            }),
-        })
-    }
+            })
+            .collect(),
+        section: chosen.map(|s| SectionText {
+            heading: s.heading.clone(),
+            anchor: s.anchor.clone(),
+            line: s.line,
+            markdown: runbook.section_markdown(s).trim_end().to_string(),
+        }),
+    })
 }

@@ -20,6 +20,8 @@ pub mod history;
 pub mod index;
 pub mod knowledge_base;
 pub mod lint;
+pub mod mdbook;
+pub mod pull;
 pub mod remote;
 pub mod results;
 pub mod runbook;

@@ -131,15 +131,15 @@ const SELF_CLOSING: &[&str] = &[
 /// What a piece of raw HTML opens and closes, by counting its tags (no parsing: that is what is
 /// being guarded).
 #[derive(Debug, Default, PartialEq, Eq)]
-struct RawTags {
+pub(crate) struct RawTags {
     opened: usize,
     closed: usize,
     /// How much deeper it goes at its deepest.
-    deepest: usize,
+    pub(crate) deepest: usize,
 }
 
 impl RawTags {
-    fn scan(raw: &str) -> RawTags {
+    pub(crate) fn scan(raw: &str) -> RawTags {
         let mut tags = RawTags::default();
         let mut depth = 0usize;
         for tag in raw.split('<').skip(1) {
@@ -159,7 +159,7 @@ impl RawTags {
 }
 
 /// Whether the text after a `<` starts an element that needs an end tag.
-fn opens_element(tag: &str) -> bool {
+pub(crate) fn opens_element(tag: &str) -> bool {
     let name = tag
         .chars()
         .take_while(char::is_ascii_alphanumeric)

@@ -1,6 +1,7 @@
 //! Presenting results to people. Views take result data and return text; they never search,
 //! read files or know where the data came from (a local index or a server's JSON API).
 
+pub mod card;
 pub mod github;
 pub mod markdown;
 pub mod terminal;

@@ -118,6 +118,9 @@ struct Health {
     reindexes: u64,
     /// Files left out of the index, with why.
     problems: Vec<crate::FileProblem>,
+    /// With `serve --pull`: the upstream, the commit served, the last pull and its error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pull: Option<crate::pull::PullStatus>,
 }
 
 /// `GET /healthz`: 200 with the number of runbooks indexed and any files left out.
@@ -132,6 +135,10 @@ pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse,
         watching: state.watching.load(Ordering::Relaxed),
         reindexes: state.metrics.reindex_count(),
         problems,
+        pull: state
+            .pull
+            .as_ref()
+            .map(|status| status.lock().unwrap_or_else(|p| p.into_inner()).clone()),
     }))
 }
 

@@ -25,6 +25,7 @@ use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::knowledge_base::KnowledgeBase;
+use crate::pull::{Checkout, PullStatus, Pulled};
 use metrics::Metrics;
 
 /// Longest query accepted; longer ones get 414 rather than tying up the index.
@@ -53,6 +54,8 @@ pub struct AppState {
     cache: Arc<cache::SearchCache>,
     /// Who may read the runbooks; `None` lets everyone in.
     pub access: Option<Arc<crate::auth::Access>>,
+    /// What the last `git pull` did, when the server follows its upstream (`--pull`).
+    pub pull: Option<Arc<std::sync::Mutex<PullStatus>>>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             ready: Arc::new(AtomicBool::new(false)),
             cache: Arc::new(cache::SearchCache::default()),
             access: None,
+            pull: None,
         }
     }
 
@@ -247,21 +251,34 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
     response
 }
 
+/// Following the upstream of the served checkout: `serve --pull SECS`.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub checkout: Checkout,
+    pub every: Duration,
+}
+
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
-/// the first refresh and (unless `watch` is false) the folder watcher.
+/// the first refresh, (unless `watch` is false) the folder watcher and (with `follow`) the pulls.
 pub async fn serve(
     kb: Arc<KnowledgeBase>,
     access: Option<crate::auth::Access>,
     addr: SocketAddr,
     watch: bool,
+    follow: Option<Follow>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;
-    let state = AppState::new(kb.clone()).with_access(access);
+    let mut state = AppState::new(kb.clone()).with_access(access);
     let (changes, mut changed) = tokio::sync::mpsc::channel::<()>(1);
+    if let Some(follow) = follow {
+        let status = Arc::new(std::sync::Mutex::new(follow.checkout.status(follow.every)));
+        state.pull = Some(status.clone());
+        tokio::spawn(follow_upstream(follow, status, kb.clone(), changes.clone()));
+    }
 
     // One task applies refreshes, one at a time; a burst of changes while one runs collapses into
     // a single follow-up.
@@ -297,6 +314,102 @@ pub async fn serve(
         .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Pulls from the upstream every `follow.every`, starting at once, for as long as the server runs.
+///
+/// A failed pull is logged and kept in `status` for `/healthz`; the files stay as they were, so
+/// the server goes on serving the last good state. A pull that moved `HEAD` has the git history
+/// read again and the index refreshed right away, without waiting for the watcher (which may be
+/// off, or slow on a network file system). Nothing here is kept that the checkout itself does
+/// not hold, so servers following the same upstream answer alike.
+async fn follow_upstream(
+    follow: Follow,
+    status: Arc<std::sync::Mutex<PullStatus>>,
+    kb: Arc<KnowledgeBase>,
+    changes: tokio::sync::mpsc::Sender<()>,
+) {
+    let checkout = follow.checkout;
+    let head = checkout.head().await;
+    lock(&status).head = head.as_deref().map(crate::pull::short);
+    tracing::info!(
+        "following {} every {} s (git pull --ff-only)",
+        checkout.upstream,
+        follow.every.as_secs()
+    );
+    let mut tick = tokio::time::interval(follow.every);
+    // A pull slower than the period is not followed by a burst of catch-up pulls.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let outcome = checkout.pull().await;
+        let now = chrono::Utc::now();
+        match &outcome {
+            Ok(Pulled::Moved { from, to }) => {
+                tracing::info!(
+                    "pulled {}: {} → {}",
+                    checkout.upstream,
+                    crate::pull::short(from),
+                    crate::pull::short(to)
+                );
+                let reader = kb.clone();
+                // The history is read before the index changes, so no page shows new text with
+                // an old "last changed".
+                if let Err(e) = tokio::task::spawn_blocking(move || reader.reload_history()).await {
+                    tracing::warn!("reading the git history again failed: {e}");
+                }
+                let _ = changes.send(()).await;
+            }
+            Ok(Pulled::Unchanged) => tracing::debug!("pulled {}: up to date", checkout.upstream),
+            Err(message) => {
+                let (served, repeated) = {
+                    let current = lock(&status);
+                    (
+                        current.head.clone(),
+                        current.last_error.as_deref() == Some(message.as_str()),
+                    )
+                };
+                let served = served.as_deref().unwrap_or("the files as they are");
+                // The same refusal every few seconds is logged once, until it changes.
+                if repeated {
+                    tracing::debug!(
+                        "git pull from {} failed again: {message}",
+                        checkout.upstream
+                    );
+                } else {
+                    tracing::warn!(
+                        "git pull from {} failed; still serving {served}: {message}",
+                        checkout.upstream
+                    );
+                }
+            }
+        }
+        let head = match &outcome {
+            Ok(Pulled::Moved { to, .. }) => Some(crate::pull::short(to)),
+            _ => None,
+        };
+        let mut current = lock(&status);
+        current.last_attempt = Some(now);
+        match outcome {
+            Ok(_) => {
+                current.last_ok = Some(now);
+                current.last_error = None;
+                current.last_error_at = None;
+            }
+            Err(message) => {
+                current.last_error = Some(message);
+                current.last_error_at = Some(now);
+            }
+        }
+        if head.is_some() {
+            current.head = head;
+        }
+    }
+}
+
+/// The pull status, also after a panic elsewhere while it was held (it is plain data).
+fn lock(status: &std::sync::Mutex<PullStatus>) -> std::sync::MutexGuard<'_, PullStatus> {
+    status.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How often the runbook folder's identity is checked.

@@ -10,8 +10,8 @@ use super::api::SearchParams;
 use super::{AppState, WebError};
 use crate::knowledge_base::today;
 use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
-use crate::runbook::facts::display_value;
-use crate::runbook::{Hosting, Runbook};
+use crate::runbook::Runbook;
+use crate::views::card::{CardView, HostingView};
 use crate::views::markdown;
 
 /// Results shown on the page.
@@ -56,80 +56,6 @@ struct ListedRunbook {
     title: String,
     url: String,
     hosting: HostingView,
-}
-
-/// How a hosting value looks: a CSS class and the words on the badge.
-struct HostingView {
-    class: &'static str,
-    badge: &'static str,
-    advice: &'static str,
-}
-
-impl HostingView {
-    fn of(hosting: Option<Hosting>) -> HostingView {
-        match hosting {
-            Some(h) => HostingView {
-                class: h.as_str(),
-                badge: h.badge(),
-                advice: h.advice(),
-            },
-            None => HostingView {
-                class: "unknown",
-                badge: "HOSTING UNKNOWN",
-                advice: "Hosting unknown — the runbook does not say who runs the servers",
-            },
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "card.html")]
-struct CardView {
-    title: String,
-    url: String,
-    hosting: HostingView,
-    owner: String,
-    summary: String,
-    system: String,
-    contacts: Vec<ContactView>,
-    vendor: Option<VendorView>,
-    servers: Vec<ServerView>,
-    urls: Vec<UrlView>,
-    review: String,
-    overdue: bool,
-    extra: Vec<(String, String)>,
-    /// The login steps, rendered, on answer cards.
-    login: Option<String>,
-}
-
-struct ContactView {
-    name: String,
-    role: String,
-    phone: String,
-    tel: String,
-    email: String,
-    hours: String,
-}
-
-struct VendorView {
-    name: String,
-    phone: String,
-    tel: String,
-    email: String,
-    contract: String,
-    call_when: String,
-    expires: String,
-}
-
-struct ServerView {
-    host: String,
-    ip: String,
-    role: String,
-}
-
-struct UrlView {
-    url: String,
-    linkable: bool,
 }
 
 #[derive(Template)]
@@ -329,29 +255,8 @@ fn not_found_with(site: &str, what: &str) -> Response {
     (StatusCode::NOT_FOUND, Html(html)).into_response()
 }
 
+/// The card for `details`; with `login_from`, the login steps rendered inside it.
 fn card(details: &RunbookDetails, login_from: Option<&Runbook>) -> CardView {
-    let f = &details.facts;
-    let tel = |phone: &Option<String>| {
-        phone
-            .as_deref()
-            .map(|p| {
-                p.chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '+')
-                    .collect::<String>()
-            })
-            .unwrap_or_default()
-    };
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let review = match (
-        details.review.reviewed,
-        details.review.due,
-        details.review.overdue,
-    ) {
-        (Some(r), Some(due), true) => format!("Reviewed {r}. Review overdue since {due}."),
-        (Some(r), Some(due), false) => format!("Reviewed {r}; next review due {due}."),
-        (Some(r), None, _) => format!("Reviewed {r}."),
-        _ => "Never reviewed.".to_string(),
-    };
     let login = login_from.and_then(|runbook| {
         let section = details.section.as_ref()?;
         Some(markdown::render_fragment(
@@ -359,60 +264,7 @@ fn card(details: &RunbookDetails, login_from: Option<&Runbook>) -> CardView {
             &runbook.id_path,
         ))
     });
-    CardView {
-        title: f.title.clone(),
-        url: markdown::runbook_url(&f.app),
-        hosting: HostingView::of(f.hosting),
-        owner: f.owner.clone().unwrap_or_else(|| "unknown".into()),
-        summary: text(&f.summary),
-        system: text(&f.system),
-        contacts: f
-            .contacts
-            .iter()
-            .map(|c| ContactView {
-                name: text(&c.name),
-                role: text(&c.role),
-                tel: tel(&c.phone),
-                phone: text(&c.phone),
-                email: text(&c.email),
-                hours: text(&c.hours),
-            })
-            .collect(),
-        vendor: f.vendor.as_ref().map(|v| VendorView {
-            name: text(&v.name),
-            tel: tel(&v.phone),
-            phone: text(&v.phone),
-            email: text(&v.email),
-            contract: text(&v.contract),
-            call_when: text(&v.call_when),
-            expires: text(&v.expires),
-        }),
-        servers: f
-            .servers
-            .iter()
-            .map(|s| ServerView {
-                host: text(&s.host),
-                ip: text(&s.ip),
-                role: text(&s.role),
-            })
-            .collect(),
-        urls: f
-            .urls
-            .iter()
-            .map(|u| UrlView {
-                linkable: u.starts_with("https://") || u.starts_with("http://"),
-                url: u.clone(),
-            })
-            .collect(),
-        review,
-        overdue: details.review.overdue,
-        extra: f
-            .extra
-            .iter()
-            .map(|(k, v)| (k.clone(), display_value(v)))
-            .collect(),
-        login,
-    }
+    CardView::new(details, markdown::runbook_url(&details.facts.app), login)
 }
 
 fn render_string(template: &impl Template) -> Result<String, WebError> {

@@ -168,3 +168,30 @@ pub fn fingerprint(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
     }
     seen
 }
+
+/// Runs git in `dir` as `author`, whatever the machine's own git configuration says.
+pub fn git_as(dir: &Path, author: (&str, &str), args: &[&str]) -> String {
+    let (name, email) = author;
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", &format!("user.name={name}")])
+        .args(["-c", &format!("user.email={email}")])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}

@@ -1,6 +1,7 @@
 //! `runbook serve` as a real process on a free loopback port, killed when dropped.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,9 +16,14 @@ pub struct Server {
 impl Server {
     /// Starts a server and waits until its first index is ready.
     pub fn start(kb: &Kb, extra: &[&str]) -> Server {
+        Server::start_at(kb.root(), extra)
+    }
+
+    /// Starts a server for the knowledge base at `root`.
+    pub fn start_at(root: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
             .arg("--root")
-            .arg(kb.root())
+            .arg(root)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
             .env("NO_COLOR", "1")
