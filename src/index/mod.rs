@@ -9,10 +9,12 @@
 pub mod analyzer;
 mod collector;
 pub mod documents;
+pub mod facets;
 pub mod manifest;
 pub mod query;
 pub mod schema;
 pub mod search;
+mod suggest;
 pub mod synonyms;
 
 use std::collections::{HashMap, HashSet};
