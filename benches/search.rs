@@ -17,6 +17,8 @@ const QUERIES: &[(&str, &str)] = &[
     ("phrase", "\"disk full\""),
     ("filtered", "timeout owner:team-payments"),
     ("filtered", "hosting:vendor sso"),
+    ("broad", "restart"),
+    ("nothing", "xqzvbn wibblefrotz"),
 ];
 
 fn search(c: &mut Criterion) {

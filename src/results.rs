@@ -20,6 +20,44 @@ pub struct SearchResults {
     /// and login steps, so nobody has to click.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<RunbookDetails>,
+    /// How many of the matching runbooks (all `total`, not only `hits`) have each hosting,
+    /// owner and tag value.
+    #[serde(default)]
+    pub facets: Facets,
+    /// When nothing matched: corrected queries that do find something, best first.
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+}
+
+/// Counts of matching runbooks per value of a fact, e.g. `"owner": {"team-payments": 3}`. Values
+/// are lower-cased as the filters match them; each fact keeps its [`Facets::MAX_VALUES`] most
+/// common values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    #[serde(default)]
+    pub hosting: BTreeMap<String, usize>,
+    #[serde(default)]
+    pub owner: BTreeMap<String, usize>,
+    #[serde(default)]
+    pub tag: BTreeMap<String, usize>,
+}
+
+impl Facets {
+    /// Values kept per fact: enough to refine by, while a broad query over many thousands of
+    /// runbooks (and thousands of tags) still answers in a few kilobytes.
+    pub const MAX_VALUES: usize = 50;
+
+    /// The values of one fact, most common first (ties by name), at most `n`.
+    pub fn top(values: &BTreeMap<String, usize>, n: usize) -> Vec<(&str, usize)> {
+        let mut sorted: Vec<(&str, usize)> = values.iter().map(|(v, c)| (v.as_str(), *c)).collect();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        sorted.truncate(n);
+        sorted
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hosting.is_empty() && self.owner.is_empty() && self.tag.is_empty()
+    }
 }
 
 /// One runbook that matched, at its best section.

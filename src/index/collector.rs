@@ -10,6 +10,9 @@
 //! word somewhere in the runbook, the second a section that says it all in one place. A runbook
 //! whose whole-runbook document did not match is dropped: that is what makes an excluded word
 //! exclude the runbook, not just the sections that mention it.
+//!
+//! Asked to, it also counts facets (see [`super::facets`]) over every runbook it keeps, not only
+//! the page of hits shown.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -18,6 +21,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::facets::{FacetCounts, SegmentFacets};
 use super::schema::KIND_RUNBOOK;
 
 /// Runbook ids are already hashes (xxh3 of the path): hashing them again, as the default
@@ -76,6 +80,26 @@ pub enum Grouping {
 /// Collects [`BestSection`]s, keyed by the fast field `runbook_id`.
 pub struct BestSectionPerRunbook {
     pub grouping: Grouping,
+    /// Count facets too. Only meaningful with [`Grouping::Combined`], where the whole-runbook
+    /// documents that match are exactly the runbooks kept.
+    pub facets: bool,
+}
+
+impl BestSectionPerRunbook {
+    /// Runbooks as hits, without facets: for lookups and listings.
+    pub fn hits_only(grouping: Grouping) -> BestSectionPerRunbook {
+        BestSectionPerRunbook {
+            grouping,
+            facets: false,
+        }
+    }
+}
+
+/// What the collector gathers: hits best first, and facet counts when asked for.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub hits: Vec<BestSection>,
+    pub facets: FacetCounts,
 }
 
 /// What one runbook has gathered so far.
@@ -134,10 +158,11 @@ pub struct SegmentBest {
     kinds: Column<u64>,
     segment: SegmentOrdinal,
     best: IdMap<Partial>,
+    facets: Option<SegmentFacets>,
 }
 
 impl Collector for BestSectionPerRunbook {
-    type Fruit = Vec<BestSection>;
+    type Fruit = Grouped;
     type Child = SegmentBest;
 
     fn for_segment(
@@ -150,6 +175,11 @@ impl Collector for BestSectionPerRunbook {
             kinds: reader.fast_fields().u64("kind")?,
             segment,
             best: IdMap::default(),
+            facets: if self.facets {
+                Some(SegmentFacets::open(reader)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -157,20 +187,31 @@ impl Collector for BestSectionPerRunbook {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(u64, Partial)>>) -> tantivy::Result<Vec<BestSection>> {
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Grouped> {
         // A runbook's documents are written in one batch and normally share a segment, but
-        // nothing guarantees it: merge partial results rather than assume.
+        // nothing guarantees it: merge partial results rather than assume. (Facets need no
+        // such care: a runbook has one whole-runbook document, counted in its own segment.)
         let mut all: IdMap<Partial> = IdMap::default();
-        for (id, partial) in fruits.into_iter().flatten() {
-            all.entry(id).or_default().merge(partial);
+        let mut facets = FacetCounts::default();
+        for fruit in fruits {
+            for (id, partial) in fruit.partials {
+                all.entry(id).or_default().merge(partial);
+            }
+            facets.add(fruit.facets);
         }
         let mut hits: Vec<BestSection> = all
             .into_iter()
             .filter_map(|(id, partial)| partial.finish(id, self.grouping))
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        Ok(hits)
+        Ok(Grouped { hits, facets })
     }
+}
+
+/// What one segment gathered.
+pub struct SegmentFruit {
+    partials: Vec<(u64, Partial)>,
+    facets: Vec<(String, u32)>,
 }
 
 /// Higher score wins; on a tie the earlier document (lower address) wins, so results are stable.
@@ -179,21 +220,27 @@ fn better(score: Score, doc: DocAddress, best_score: Score, best_doc: DocAddress
 }
 
 impl SegmentCollector for SegmentBest {
-    type Fruit = Vec<(u64, Partial)>;
+    type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let Some(id) = self.ids.first(doc) else {
             return;
         };
         let is_runbook = self.kinds.first(doc) == Some(KIND_RUNBOOK);
+        if is_runbook && let Some(facets) = &mut self.facets {
+            facets.count(doc);
+        }
         self.best
             .entry(id)
             .or_default()
             .add(is_runbook, score, DocAddress::new(self.segment, doc));
     }
 
-    fn harvest(self) -> Vec<(u64, Partial)> {
-        self.best.into_iter().collect()
+    fn harvest(self) -> SegmentFruit {
+        SegmentFruit {
+            partials: self.best.into_iter().collect(),
+            facets: self.facets.map(SegmentFacets::harvest).unwrap_or_default(),
+        }
     }
 }
 

@@ -79,6 +79,8 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
     let ids = ids(runbook);
     let hosts = f.hosts();
     let facts_text = facts_text(runbook);
+    let facet_values = super::facets::values(runbook);
+    let spelling = spelling(runbook, &[&names, &facts_text], &ids);
 
     let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
     let mut add = |kind: u64, heading: String, anchor: &str, body: &str, first: bool| {
@@ -123,6 +125,10 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
             for host in &hosts {
                 doc.add_text(fields.host, host);
             }
+            for value in &facet_values {
+                doc.add_text(fields.facets, value);
+            }
+            doc.add_text(fields.spelling, &spelling);
         }
         docs.push(doc);
     };
@@ -165,6 +171,41 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         .join("\n");
     add(KIND_RUNBOOK, all_headings, "", &all_text, false);
     docs
+}
+
+/// Shortest and longest word kept for spelling suggestions: shorter words are too ambiguous to
+/// correct to, longer ones are hashes and blobs.
+const SPELLING_CHARS: std::ops::RangeInclusive<usize> = 3..=40;
+
+/// The runbook's distinct words, lower-cased and not stemmed, one space apart: its title,
+/// names, facts, headings and text cut at every character that is not a letter or digit (so
+/// `billing01.prod.example.com` gives `billing01`, `prod`, `example`), plus its exact names
+/// that have no space (`pg-bouncer`, host names) whole.
+fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
+    let mut words: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let sections = runbook
+        .sections
+        .iter()
+        .flat_map(|s| [s.heading.as_str(), s.text.as_str()]);
+    for text in texts.iter().copied().chain(sections) {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if SPELLING_CHARS.contains(&word.chars().count())
+                && word.chars().any(char::is_alphabetic)
+                && !words.contains(word)
+            {
+                words.insert(word.to_lowercase());
+            }
+        }
+    }
+    for id in ids {
+        if !id.contains(char::is_whitespace) && SPELLING_CHARS.contains(&id.chars().count()) {
+            words.insert(id.clone());
+        }
+    }
+    let mut words: Vec<String> = words.into_iter().collect();
+    // Sorted so the same runbook always makes the same document.
+    words.sort_unstable();
+    words.join(" ")
 }
 
 /// The searchable facts of a runbook, as text.

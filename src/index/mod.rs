@@ -9,11 +9,13 @@
 pub mod analyzer;
 mod collector;
 pub mod documents;
+pub mod facets;
 pub mod manifest;
 pub mod query;
 pub mod schema;
 pub mod search;
 pub mod statistics;
+mod suggest;
 pub mod synonyms;
 
 use std::collections::HashMap;

@@ -14,6 +14,17 @@ pub enum FilterField {
 }
 
 impl FilterField {
+    /// The name the query language uses for the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterField::Owner => "owner",
+            FilterField::Hosting => "hosting",
+            FilterField::Tag => "tag",
+            FilterField::Host => "host",
+            FilterField::System => "system",
+        }
+    }
+
     fn parse(name: &str) -> Option<FilterField> {
         match name.to_ascii_lowercase().as_str() {
             "owner" => Some(FilterField::Owner),
@@ -56,11 +67,8 @@ pub const MAX_PARTS: usize = 32;
 /// Parses a query. The last plain word counts as a prefix unless the query ends in white space.
 pub fn parse(query: &str) -> ParsedQuery {
     let mut parsed = ParsedQuery::default();
-    let mut rest = query.trim_start();
     let mut last_was_word = false;
-    while !rest.is_empty() {
-        let (token, after) = next_token(rest);
-        rest = after.trim_start();
+    for token in tokens(query) {
         last_was_word = false;
         if let Some(phrase) = token.strip_prefix('"') {
             let phrase = phrase.strip_suffix('"').unwrap_or(phrase).trim();
@@ -69,13 +77,9 @@ pub fn parse(query: &str) -> ParsedQuery {
             } else if !phrase.is_empty() {
                 parsed.words.push(phrase.to_string());
             }
-        } else if let Some(excluded) = token.strip_prefix('-').filter(|w| starts_word(w)) {
-            parsed.excluded.push(excluded.trim_matches('"').to_string());
-        } else if let Some((field, value)) = token
-            .split_once(':')
-            .and_then(|(f, v)| Some((FilterField::parse(f)?, v.trim_matches('"'))))
-            .filter(|(_, v)| !v.is_empty())
-        {
+        } else if let Some(excluded) = exclusion_of(token) {
+            parsed.excluded.push(excluded.to_string());
+        } else if let Some((field, value)) = filter_of(token) {
             parsed.filters.push((field, value.to_string()));
         } else if token.chars().any(char::is_alphanumeric) {
             parsed.words.push(token.to_string());
@@ -93,6 +97,80 @@ pub fn parse(query: &str) -> ParsedQuery {
     parsed.excluded.truncate(MAX_PARTS);
     parsed.filters.truncate(MAX_PARTS);
     parsed
+}
+
+/// The query's tokens, in order: phrases (quotes included), filters, exclusions and words.
+pub fn tokens(query: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = query.trim_start();
+    while !rest.is_empty() {
+        let (token, after) = next_token(rest);
+        out.push(token);
+        rest = after.trim_start();
+    }
+    out
+}
+
+/// The word a token excludes, if it is an exclusion (`-test`, `-"old notes"`). A phrase in
+/// quotes is not one, whatever it starts with.
+pub fn exclusion_of(token: &str) -> Option<&str> {
+    if token.starts_with('"') {
+        return None;
+    }
+    token
+        .strip_prefix('-')
+        .filter(|w| starts_word(w))
+        .map(|w| w.trim_matches('"'))
+}
+
+/// The filter a token is, if it is one: `owner:team-a`, `system:"core finance"`.
+pub fn filter_of(token: &str) -> Option<(FilterField, &str)> {
+    token
+        .split_once(':')
+        .and_then(|(f, v)| Some((FilterField::parse(f)?, v.trim_matches('"'))))
+        .filter(|(_, v)| !v.is_empty())
+}
+
+/// A filter as the query language writes it, quoting a value with spaces.
+pub fn filter_text(field: FilterField, value: &str) -> String {
+    if value.contains(char::is_whitespace) {
+        format!("{}:\"{}\"", field.name(), value.replace('"', ""))
+    } else {
+        format!("{}:{}", field.name(), value)
+    }
+}
+
+/// Whether the query already filters `field` by `value` (compared case-insensitively).
+pub fn has_filter(query: &str, field: FilterField, value: &str) -> bool {
+    tokens(query)
+        .into_iter()
+        .filter_map(filter_of)
+        .any(|(f, v)| f == field && v.eq_ignore_ascii_case(value))
+}
+
+/// The query narrowed by a filter. The filter goes in front: the last word of a query is read
+/// as a prefix while typing, and a filter after it would end that, so the narrowed query
+/// would not find what the facet counted.
+pub fn with_filter(query: &str, field: FilterField, value: &str) -> String {
+    let filter = filter_text(field, value);
+    let query = query.trim();
+    if query.is_empty() {
+        filter
+    } else {
+        format!("{filter} {query}")
+    }
+}
+
+/// The query without the filters on `field` equal to `value` (case-insensitively); the other
+/// tokens as they were, one space apart.
+pub fn without_filter(query: &str, field: FilterField, value: &str) -> String {
+    tokens(query)
+        .into_iter()
+        .filter(|token| {
+            filter_of(token).is_none_or(|(f, v)| f != field || !v.eq_ignore_ascii_case(value))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn starts_word(s: &str) -> bool {
@@ -174,6 +252,30 @@ mod tests {
         assert!(q.filters.is_empty() && q.excluded.is_empty(), "{q:?}");
         let q = parse("ORA-00942");
         assert_eq!(q.words, ["ORA-00942"]);
+    }
+
+    #[test]
+    fn filters_are_added_in_front_and_removed_by_value() {
+        let q = with_filter("sidekiq resta", FilterField::Owner, "team-a");
+        assert_eq!(q, "owner:team-a sidekiq resta");
+        assert!(
+            parse(&q).last_word_is_prefix,
+            "the last word stays a prefix"
+        );
+        assert!(has_filter(&q, FilterField::Owner, "TEAM-A"));
+        assert_eq!(
+            with_filter("", FilterField::System, "core finance"),
+            r#"system:"core finance""#
+        );
+        let q = r#"billing  "stuck invoices" system:"core finance" -test tag:php"#;
+        assert_eq!(
+            without_filter(q, FilterField::System, "Core Finance"),
+            r#"billing "stuck invoices" -test tag:php"#
+        );
+        assert_eq!(
+            without_filter(q, FilterField::Tag, "java"),
+            r#"billing "stuck invoices" system:"core finance" -test tag:php"#
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;
@@ -68,6 +68,12 @@ pub struct Fields {
     pub host: Field,
     /// `"1"` on a runbook's first section: what a query with only filters lists.
     pub first: Field,
+    /// Hosting, owner and tags as `kind:value`, on the whole-runbook document only: a column
+    /// (fast field), neither indexed nor stored, read once per matching runbook for facets.
+    pub facets: Field,
+    /// The runbook's words as written (lower-cased, not stemmed), each once, on the
+    /// whole-runbook document only: the vocabulary "did you mean" corrects queries with.
+    pub spelling: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -104,6 +110,16 @@ pub fn build() -> (Schema, Fields) {
         system: b.add_text_field("system", STRING),
         host: b.add_text_field("host", text(analyzer::IDENT, false)),
         first: b.add_text_field("first", STRING),
+        facets: b.add_text_field(super::facets::FIELD, TextOptions::default().set_fast("raw")),
+        // Which runbooks use a word is all suggestions need: no frequencies, no positions.
+        spelling: b.add_text_field(
+            "spelling",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("whitespace")
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
     };
     (b.build(), fields)
 }

@@ -94,15 +94,17 @@ impl SearchIndex {
         let searcher = self.reader().searcher();
         let built = build_query(&searcher, &parsed, self.fields(), self.synonyms())?;
         let statistics = RunbookStatistics::new(&searcher, self.fields());
-        let groups = searcher.search_with_statistics_provider(
+        let grouped = searcher.search_with_statistics_provider(
             &built.query,
             &BestSectionPerRunbook {
                 grouping: Grouping::Combined {
                     section_weight: SECTION_WEIGHT,
                 },
+                facets: true,
             },
             &statistics,
         )?;
+        let groups = grouped.hits;
         let total = groups.len();
         let mut snippets = match &built.highlight {
             Some(highlight) => {
@@ -128,12 +130,19 @@ impl SearchIndex {
             }
             hits.push(hit);
         }
+        let suggestions = if total == 0 && !parsed.is_empty() {
+            super::suggest::suggestions(&searcher, self.fields(), self.synonyms(), query)?
+        } else {
+            Vec::new()
+        };
         Ok(SearchResults {
             query: query.to_string(),
             total,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             hits,
             answer: None,
+            facets: grouped.facets.into_results(),
+            suggestions,
         })
     }
 
@@ -147,11 +156,9 @@ impl SearchIndex {
             let query = term_query(Term::from_field_text(fields.keys, &candidate));
             let groups = searcher.search(
                 &query,
-                &BestSectionPerRunbook {
-                    grouping: Grouping::BestSection,
-                },
+                &BestSectionPerRunbook::hits_only(Grouping::BestSection),
             )?;
-            for group in groups {
+            for group in groups.hits {
                 let doc: TantivyDocument = searcher.doc(group.doc)?;
                 found.push(self.summary(&doc));
             }
@@ -168,12 +175,12 @@ impl SearchIndex {
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
         let searcher = self.reader().searcher();
         let query = term_query(Term::from_field_text(self.fields().first, "1"));
-        let groups = searcher.search(
-            &query,
-            &BestSectionPerRunbook {
-                grouping: Grouping::BestSection,
-            },
-        )?;
+        let groups = searcher
+            .search(
+                &query,
+                &BestSectionPerRunbook::hits_only(Grouping::BestSection),
+            )?
+            .hits;
         let mut all = Vec::with_capacity(groups.len());
         for group in groups {
             let doc: TantivyDocument = searcher.doc(group.doc)?;
@@ -237,6 +244,29 @@ impl SearchIndex {
             explain: None,
         }
     }
+}
+
+/// Whether `query` finds at least one runbook, without ranking or grouping: a plain search keeps
+/// a runbook exactly when its whole-runbook document matches, so counting those is enough.
+pub(super) fn finds_anything(
+    searcher: &Searcher,
+    fields: &Fields,
+    synonyms: &Synonyms,
+    query: &str,
+) -> Result<bool> {
+    let parsed = super::query::parse(query);
+    if parsed.is_empty() {
+        return Ok(false);
+    }
+    let built = build_query(searcher, &parsed, fields, synonyms)?;
+    let runbooks = BooleanQuery::new(vec![
+        (Occur::Must, built.query),
+        (
+            Occur::Must,
+            term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
+        ),
+    ]);
+    Ok(searcher.search(&runbooks, &tantivy::collector::Count)? > 0)
 }
 
 /// The part of a long section a snippet is cut from: from just before the first place a query
@@ -611,7 +641,7 @@ fn is_known(
 const FIELD_NAMES: [&str; 5] = ["names", "path", "heading", "facts", "body"];
 
 /// The fields plain words are looked for in, with their weights.
-fn ranked_fields(fields: &Fields) -> [(Field, f32); 5] {
+pub(super) fn ranked_fields(fields: &Fields) -> [(Field, f32); 5] {
     [
         (fields.names, NAMES_BOOST),
         (fields.path_words, PATH_BOOST),

@@ -9,12 +9,14 @@ use anstyle::{AnsiColor, Style};
 
 use crate::index::RefreshReport;
 use crate::lint::{Report, Severity};
-use crate::results::{Explanation, RunbookDetails, SearchResults};
+use crate::results::{Explanation, Facets, RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
 
 const WIDTH: usize = 80;
 const INDENT: &str = "    ";
+/// Values per fact in the one-line facet summary.
+const FACET_VALUES_SHOWN: usize = 4;
 
 fn bold() -> Style {
     Style::new().bold()
@@ -56,6 +58,14 @@ pub fn search_results(results: &SearchResults) -> String {
             "No runbook matches {:?}. Try fewer or other words, or `runbook search owner:TEAM`.",
             results.query
         );
+        if !results.suggestions.is_empty() {
+            let quoted: Vec<String> = results
+                .suggestions
+                .iter()
+                .map(|s| format!("{}{s:?}{:#}", bold(), bold()))
+                .collect();
+            let _ = writeln!(out, "Did you mean: {}?", quoted.join(", "));
+        }
         return out;
     }
     for hit in &results.hits {
@@ -95,7 +105,46 @@ pub fn search_results(results: &SearchResults) -> String {
         results.took_ms,
         dim()
     );
+    if let Some(summary) = facet_summary(&results.facets) {
+        let _ = writeln!(out, "{}{summary}{:#}", dim(), dim());
+    }
     out
+}
+
+/// One line of the most common hosting, owner and tag values among all matching runbooks:
+/// `hosting: self 3, vendor 1 · owner: team-a 2 · tag: php 2`.
+fn facet_summary(facets: &Facets) -> Option<String> {
+    let parts: Vec<String> = [
+        ("hosting", &facets.hosting),
+        ("owner", &facets.owner),
+        ("tag", &facets.tag),
+    ]
+    .into_iter()
+    .filter(|(_, values)| !values.is_empty())
+    .map(|(name, values)| {
+        let top = Facets::top(values, FACET_VALUES_SHOWN)
+            .into_iter()
+            .map(|(value, count)| format!("{value} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if values.len() > FACET_VALUES_SHOWN {
+            ", …"
+        } else {
+            ""
+        };
+        format!("{name}: {top}{more}")
+    })
+    .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let line = parts.join(" · ");
+    if line.chars().count() <= WIDTH {
+        return Some(line);
+    }
+    let mut cut: String = line.chars().take(WIDTH - 1).collect();
+    cut.push('…');
+    Some(cut)
 }
 
 /// `--explain`: the score's parts, then each word's matches per field.
@@ -424,6 +473,8 @@ mod tests {
                 explain: None,
             }],
             answer: None,
+            facets: Default::default(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -457,9 +508,32 @@ mod tests {
     }
 
     #[test]
+    fn facets_are_summed_up_on_one_line() {
+        let mut r = results();
+        r.facets.hosting.insert("self".into(), 3);
+        r.facets.hosting.insert("vendor".into(), 1);
+        r.facets.owner.insert("team-payments".into(), 4);
+        for i in 0..30 {
+            r.facets.tag.insert(format!("tag-number-{i}"), 1);
+        }
+        let text = plain(&search_results(&r));
+        let line = text.lines().last().unwrap();
+        assert!(
+            line.starts_with("hosting: self 3, vendor 1 · owner: team-payments 4 · tag: "),
+            "{line}"
+        );
+        assert_eq!(line.chars().count(), 80, "{line}");
+    }
+
+    #[test]
     fn no_hits_says_what_to_try() {
         let mut r = results();
         r.hits.clear();
         assert!(search_results(&r).contains("No runbook matches"));
+        assert!(!search_results(&r).contains("Did you mean"));
+        r.suggestions = vec!["sidekiq restart".into(), "redis".into()];
+        assert!(
+            plain(&search_results(&r)).contains("Did you mean: \"sidekiq restart\", \"redis\"?")
+        );
     }
 }

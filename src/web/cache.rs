@@ -56,6 +56,8 @@ mod tests {
             took_ms: 0.0,
             hits: Vec::new(),
             answer: None,
+            facets: Default::default(),
+            suggestions: Vec::new(),
         })
     }
 

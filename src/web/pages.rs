@@ -8,14 +8,17 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::api::SearchParams;
 use super::{AppState, WebError};
+use crate::index::query::{self, FilterField};
 use crate::knowledge_base::today;
-use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
+use crate::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
 use crate::runbook::Runbook;
 use crate::views::card::{CardView, HostingView};
 use crate::views::markdown;
 
 /// Results shown on the page.
 const PAGE_LIMIT: usize = 20;
+/// Values shown per facet on the page; the JSON has more.
+const FACET_VALUES_SHOWN: usize = 8;
 
 #[derive(Template)]
 #[template(path = "search.html")]
@@ -35,6 +38,31 @@ struct ResultsView {
     hits: Vec<HitView>,
     /// For an empty query: every runbook, grouped by owner.
     owners: Vec<OwnerGroup>,
+    /// The query's filters, each with a link to the query without it.
+    filters: Vec<LinkView>,
+    /// Values to narrow the results by, with counts.
+    facets: Vec<FacetView>,
+    /// When nothing matched: corrected queries that find something.
+    suggestions: Vec<LinkView>,
+}
+
+/// A link that changes the query.
+struct LinkView {
+    label: String,
+    url: String,
+}
+
+struct FacetView {
+    name: &'static str,
+    values: Vec<FacetValueView>,
+}
+
+struct FacetValueView {
+    value: String,
+    count: usize,
+    /// Adds the filter, or removes it when it is `active`.
+    url: String,
+    active: bool,
 }
 
 struct HitView {
@@ -121,6 +149,9 @@ async fn results_html(state: &AppState, q: String, limit: usize) -> Result<Strin
             answer: None,
             hits: Vec::new(),
             owners: group_by_owner(all),
+            filters: Vec::new(),
+            facets: Vec::new(),
+            suggestions: Vec::new(),
         });
     }
     let query = q.clone();
@@ -142,13 +173,74 @@ async fn results_html(state: &AppState, q: String, limit: usize) -> Result<Strin
         _ => None,
     };
     render_string(&ResultsView {
-        q,
         total: results.total,
         took: format!("{:.1}", results.took_ms),
         answer,
         hits: results.hits.iter().map(hit_view).collect(),
         owners: Vec::new(),
+        filters: filter_views(&q),
+        facets: facet_views(&q, &results.facets),
+        suggestions: results
+            .suggestions
+            .iter()
+            .map(|s| LinkView {
+                label: s.clone(),
+                url: search_url(s),
+            })
+            .collect(),
+        q,
     })
+}
+
+fn encode(text: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
+}
+
+/// The page's address for query `q`.
+fn search_url(q: &str) -> String {
+    format!("/?q={}", encode(q))
+}
+
+fn filter_views(q: &str) -> Vec<LinkView> {
+    query::parse(q)
+        .filters
+        .iter()
+        .map(|(field, value)| LinkView {
+            label: query::filter_text(*field, value),
+            url: search_url(&query::without_filter(q, *field, value)),
+        })
+        .collect()
+}
+
+fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
+    [
+        ("Hosting", FilterField::Hosting, &facets.hosting),
+        ("Owner", FilterField::Owner, &facets.owner),
+        ("Tag", FilterField::Tag, &facets.tag),
+    ]
+    .into_iter()
+    .filter(|(_, _, values)| !values.is_empty())
+    .map(|(name, field, values)| FacetView {
+        name,
+        values: Facets::top(values, FACET_VALUES_SHOWN)
+            .into_iter()
+            .map(|(value, count)| {
+                let active = query::has_filter(q, field, value);
+                let url = if active {
+                    search_url(&query::without_filter(q, field, value))
+                } else {
+                    search_url(&query::with_filter(q, field, value))
+                };
+                FacetValueView {
+                    value: value.to_string(),
+                    count,
+                    url,
+                    active,
+                }
+            })
+            .collect(),
+    })
+    .collect()
 }
 
 fn hit_view(hit: &crate::results::Hit) -> HitView {
