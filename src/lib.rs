@@ -20,6 +20,7 @@ pub mod history;
 pub mod index;
 pub mod knowledge_base;
 pub mod lint;
+pub mod misses;
 pub mod remote;
 pub mod results;
 pub mod runbook;
