@@ -15,19 +15,30 @@
     }
   });
 
-  // Search as you type: debounced, and only the newest response is shown.
+  // Search as you type: debounced, and only the newest response is shown. Requests made while
+  // typing say so (typing=1) and are not counted as missed searches; once the typing has stopped
+  // for SETTLE_MS, the query is asked once more without it, and counts.
+  var SETTLE_MS = 3000;
   if (box && results) {
     var latest = 0;
     var timer = null;
+    var settle = null;
     var lastQuery = box.value;
     box.addEventListener("input", function () {
       clearTimeout(timer);
+      clearTimeout(settle);
       timer = setTimeout(function () {
         var q = box.value;
         if (q === lastQuery) { return; }
         lastQuery = q;
         var ticket = ++latest;
-        fetch("/fragments/results?q=" + encodeURIComponent(q), { headers: { "Accept": "text/html" } })
+        if (q.trim()) {
+          settle = setTimeout(function () {
+            fetch("/fragments/results?q=" + encodeURIComponent(q), { headers: { "Accept": "text/html" } })
+              .catch(function () { /* counting is best effort */ });
+          }, SETTLE_MS);
+        }
+        fetch("/fragments/results?typing=1&q=" + encodeURIComponent(q), { headers: { "Accept": "text/html" } })
           .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
           .then(function (html) {
             if (ticket !== latest) { return; } // a newer query was typed meanwhile

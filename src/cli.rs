@@ -155,6 +155,14 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<MdbookAction>,
     },
+    /// List the searches that found nothing, or whose results nobody opened, most frequent
+    /// first: the runbooks or aliases people looked for and did not find. Read from the state
+    /// folder, where `runbook serve` keeps them, or from a server with --server.
+    Misses {
+        /// Print JSON: [{"query", "count", "last_seen", "kind"}].
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -226,8 +234,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         return hash_password(user.as_deref(), *token);
     }
     if let Some(server) = cli.server.as_deref().filter(|s| !s.is_empty()) {
-        let answers =
-            Answers::Remote(RemoteKnowledgeBase::new(server).with_token(cli.server_token.clone()));
+        let remote = RemoteKnowledgeBase::new(server).with_token(cli.server_token.clone());
+        if let Command::Misses { json } = cli.command {
+            return print_misses(&remote.misses()?, json);
+        }
+        let answers = Answers::Remote(remote);
         return match cli.command {
             Command::Search {
                 query,
@@ -236,7 +247,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 explain,
             } => search(&answers, &query, limit, json, explain, None),
             Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
-            _ => bail!("--server works with `search` and `show` only"),
+            _ => bail!("--server works with `search`, `show` and `misses` only"),
         };
     }
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -300,6 +311,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 print(&terminal::refresh_summary(&report));
             }
             Ok(exit::OK)
+        }
+        Command::Misses { json } => {
+            let path = crate::misses::file_in(&book.state_dir);
+            print_misses(&crate::misses::read(&path)?, json)
         }
         Command::Completions { .. } | Command::HashPassword { .. } | Command::Mdbook { .. } => {
             Ok(exit::OK)
@@ -365,6 +380,16 @@ fn search(
     } else {
         exit::OK
     })
+}
+
+/// Prints missed searches. Having none is no failure: exit 0 either way.
+fn print_misses(misses: &[crate::misses::Miss], json: bool) -> anyhow::Result<u8> {
+    if json {
+        print_json(&misses)?;
+    } else {
+        print(&terminal::misses(misses));
+    }
+    Ok(exit::OK)
 }
 
 fn show(answers: &Answers, app: &str, section: Option<&str>, json: bool) -> anyhow::Result<u8> {

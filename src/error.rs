@@ -52,6 +52,10 @@ pub enum Error {
     #[error("cannot hash the password: {0}")]
     Hash(String),
 
+    /// The log of missed searches could not be read or written.
+    #[error("{path}: {message}")]
+    Misses { path: PathBuf, message: String },
+
     /// Nothing known by this name.
     #[error("no runbook found for {0:?}")]
     NotFound(String),

@@ -11,6 +11,7 @@ use crate::config::Book;
 use crate::error::{Error, Result};
 use crate::history::{History, LastChange};
 use crate::index::{Progress, RefreshReport, SearchIndex};
+use crate::misses::{self, MissLog};
 use crate::results::{
     Review, RunbookDetails, RunbookSummary, SearchResults, SectionRef, SectionText,
 };
@@ -158,6 +159,11 @@ impl KnowledgeBase {
     /// Runbooks that answer exactly to `name` (app id, alias, title, host, IP or URL).
     pub fn lookup(&self, name: &str) -> Result<Vec<RunbookSummary>> {
         self.index().lookup(name)
+    }
+
+    /// The log of missed searches kept in the state folder, as saved there last.
+    pub fn miss_log(&self) -> MissLog {
+        MissLog::open(misses::file_in(&self.book.state_dir))
     }
 
     /// The git history of the runbook folder, read on first use.

@@ -21,6 +21,7 @@ pub mod index;
 pub mod knowledge_base;
 pub mod lint;
 pub mod mdbook;
+pub mod misses;
 pub mod pull;
 pub mod remote;
 pub mod results;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::misses::Miss;
 use crate::results::{RunbookDetails, SearchResults};
 
 /// A `runbook serve` somewhere.
@@ -54,6 +55,11 @@ impl RemoteKnowledgeBase {
             url.push_str(&encode(section));
         }
         self.get(&url, app, section)
+    }
+
+    /// The server's log of missed searches (`GET /api/misses`).
+    pub fn misses(&self) -> Result<Vec<Miss>> {
+        self.get(&format!("{}/api/misses", self.base), "misses", None)
     }
 
     fn get<T: DeserializeOwned>(&self, url: &str, what: &str, section: Option<&str>) -> Result<T> {

@@ -108,7 +108,8 @@ fn bearer(token: &str) -> Vec<u8> {
     format!("Bearer {token}").into_bytes()
 }
 
-const PROTECTED: [&str; 5] = [
+const PROTECTED: [&str; 6] = [
+    "/api/misses",
     "/runbooks/billing",
     "/api/runbooks/billing",
     "/api/search?q=10.0.4.21",

@@ -511,14 +511,15 @@ fn clicking_a_facet_on_the_page_narrows_the_results_and_the_filter_can_be_remove
     assert_eq!(status, 200);
     let (href, count) = facet_link(&page, "team-b");
     assert_eq!(count, 1);
-    assert_eq!(href, "/?q=owner%3Ateam%2Db%20restart");
+    // The link names the query it refines: that one's results were used, not ignored.
+    assert_eq!(href, "/?q=owner%3Ateam%2Db%20restart&from=restart");
 
     let (status, narrowed) = kb.page(&href);
     assert_eq!(status, 200);
     assert!(narrowed.contains("1 runbook ·"), "{narrowed}");
     assert!(narrowed.contains("Charlie") && !narrowed.contains("Alpha"));
     // The filter is shown, and its link (like the now active facet value) takes it away.
-    let back_to_restart = "/?q=restart";
+    let back_to_restart = "/?q=restart&#38;from=owner%3Ateam%2Db%20restart";
     assert!(
         narrowed.contains(&format!(r#"<a class="filter" href="{back_to_restart}""#)),
         "{narrowed}"
@@ -662,7 +663,9 @@ fn suggestions_are_links_on_the_page_and_a_line_in_the_terminal() {
     let (status, page) = kb.page("/?q=rdis");
     assert_eq!(status, 200);
     assert!(
-        page.contains(r#"Did you mean <a class="suggestion" href="/?q=redis">redis</a>?"#),
+        page.contains(
+            r#"Did you mean <a class="suggestion" href="/?q=redis&#38;from=rdis">redis</a>?"#
+        ),
         "{page}"
     );
     let out = kb.cmd(&["search", "rdis"]).output().expect("run");

@@ -88,8 +88,8 @@ async fn results_render_without_javascript_leading_with_hosting() {
     let title = hit.find("Conveyor job queue").expect("title");
     assert!(badge < title, "the hosting fact comes first");
     assert!(
-        hit.contains("href=\"/runbooks/conveyor#restart\""),
-        "links to the section"
+        hit.contains("href=\"/runbooks/conveyor?from=sidekiq%20restart#restart\""),
+        "links to the section, naming the search it came from"
     );
     assert!(hit.contains("<mark>"), "highlighted snippet");
 }

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::index::RefreshReport;
 use crate::lint::{Report, Severity};
+use crate::misses::{Miss, MissKind};
 use crate::results::{Explanation, Facets, RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
@@ -142,9 +143,47 @@ fn facet_summary(facets: &Facets) -> Option<String> {
     if line.chars().count() <= WIDTH {
         return Some(line);
     }
-    let mut cut: String = line.chars().take(WIDTH - 1).collect();
-    cut.push('…');
-    Some(cut)
+    // Cut between values, not inside one.
+    let room: String = line.chars().take(WIDTH - 2).collect();
+    let end = room
+        .rfind(", ")
+        .into_iter()
+        .chain(room.rfind(" · "))
+        .max()
+        .unwrap_or(room.len());
+    Some(format!("{} …", &room[..end]))
+}
+
+/// `runbook misses` output: one miss a line, most counted first.
+pub fn misses(misses: &[Miss]) -> String {
+    let mut out = String::new();
+    if misses.is_empty() {
+        out.push_str("No missed searches recorded (`runbook serve` records them).\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}{:>6}  {:<10}  {:<16}  query{:#}",
+        bold(),
+        "count",
+        "kind",
+        "last seen (UTC)",
+        bold()
+    );
+    for m in misses {
+        let kind = match m.kind {
+            MissKind::NoResults => "no results",
+            MissKind::NotOpened => "not opened",
+        };
+        let _ = writeln!(
+            out,
+            "{:>6}  {kind:<10}  {}  {}",
+            m.count,
+            m.last_seen.format("%Y-%m-%d %H:%M"),
+            m.query
+        );
+    }
+    out
 }
 
 /// `--explain`: the score's parts, then each word's matches per field.
@@ -522,7 +561,11 @@ mod tests {
             line.starts_with("hosting: self 3, vendor 1 · owner: team-payments 4 · tag: "),
             "{line}"
         );
-        assert_eq!(line.chars().count(), 80, "{line}");
+        assert!(line.chars().count() <= 80, "{line}");
+        assert!(
+            line.ends_with("tag-number-0 1 …"),
+            "cut between values: {line}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::metrics::IndexGauges;
 use super::{AppState, MAX_LIMIT, MAX_QUERY_CHARS, WebError};
 use crate::knowledge_base::today;
+use crate::misses::{Miss, Outcome};
 use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
 use crate::views::markdown;
 
@@ -24,6 +25,14 @@ pub struct SearchParams {
     /// `1` or `true`: each hit says why it scored as it did.
     #[serde(default)]
     pub explain: Option<String>,
+    /// Set by search as you type: the query is still being typed, so it is not counted in the
+    /// log of misses (the page asks again, without it, once the typing stops).
+    #[serde(default)]
+    pub typing: Option<String>,
+    /// The query whose page this request came from (a facet, filter or suggestion link): the
+    /// results of that one were acted on.
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 impl SearchParams {
@@ -38,12 +47,28 @@ impl SearchParams {
         matches!(self.explain.as_deref(), Some("1" | "true" | "yes"))
     }
 
+    /// Whether the search counts for the log of misses: not while typing.
+    pub fn counts(&self) -> bool {
+        self.typing.is_none()
+    }
+
+    /// The query this request came from, if any and not too long to be one.
+    pub fn from(&self) -> Option<&str> {
+        from_query(self.from.as_deref())
+    }
+
     pub fn query(&self) -> Result<&str, WebError> {
         if self.q.chars().count() > MAX_QUERY_CHARS {
             return Err(WebError::QueryTooLong);
         }
         Ok(self.q.trim())
     }
+}
+
+/// A `from=` query, ignored when empty or longer than any query the server answers.
+pub fn from_query(from: Option<&str>) -> Option<&str> {
+    from.map(str::trim)
+        .filter(|f| !f.is_empty() && f.chars().count() <= MAX_QUERY_CHARS)
 }
 
 /// `GET /api/search?q=&limit=`: DESIGN.md's search contract.
@@ -59,8 +84,23 @@ pub async fn search(
             .await??;
         return Ok(Json(std::sync::Arc::new(results)));
     }
-    let results = state.search(query, limit).await?;
+    let results = state.search(query.clone(), limit).await?;
+    if params.counts() {
+        // A program got the results; nobody is expected to open anything.
+        let outcome = if results.total == 0 {
+            Outcome::NoResults
+        } else {
+            Outcome::Answered
+        };
+        state.record_search(&query, outcome);
+    }
     Ok(Json(results))
+}
+
+/// `GET /api/misses`: searches that found nothing, or whose results nobody opened, most
+/// counted first.
+pub async fn misses(State(state): State<AppState>) -> Json<Vec<Miss>> {
+    Json(state.misses.list(chrono::Utc::now()))
 }
 
 /// `GET /api/runbooks`: every runbook with its headline facts.

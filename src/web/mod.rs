@@ -25,6 +25,7 @@ use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::knowledge_base::KnowledgeBase;
+use crate::misses::{MissLog, Outcome};
 use crate::pull::{Checkout, PullStatus, Pulled};
 use metrics::Metrics;
 
@@ -40,6 +41,8 @@ pub const MAX_URI_BYTES: usize = 16 * 1024;
 /// Largest request body accepted. Nothing here reads a body; this bounds what a client can make
 /// the server buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// How often the log of missed searches is written to the state folder (when it changed).
+const SAVE_MISSES_EVERY: Duration = Duration::from_secs(5);
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -56,18 +59,63 @@ pub struct AppState {
     pub access: Option<Arc<crate::auth::Access>>,
     /// What the last `git pull` did, when the server follows its upstream (`--pull`).
     pub pull: Option<Arc<std::sync::Mutex<PullStatus>>>,
+    /// Searches that found nothing, or whose results nobody opened.
+    pub misses: Arc<MissLog>,
+    /// Whether the last save of `misses` failed (so a lasting failure is logged once).
+    misses_unsaved: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn new(kb: Arc<KnowledgeBase>) -> AppState {
         AppState {
-            kb,
             metrics: Arc::new(Metrics::default()),
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
             cache: Arc::new(cache::SearchCache::default()),
             access: None,
             pull: None,
+            misses: Arc::new(kb.miss_log()),
+            misses_unsaved: Arc::new(AtomicBool::new(false)),
+            kb,
+        }
+    }
+
+    /// The same, counting listed results as not opened after `window` instead of the default
+    /// ten minutes.
+    pub fn with_open_window(mut self, window: Duration) -> AppState {
+        self.misses = Arc::new(self.kb.miss_log().with_open_window(window));
+        self
+    }
+
+    /// Counts a search for the log of misses.
+    pub(crate) fn record_search(&self, query: &str, outcome: Outcome) {
+        self.misses.record(query, outcome, chrono::Utc::now());
+    }
+
+    /// Notes that something was done with the results of `query` (a runbook opened, a filter
+    /// clicked): they were not ignored.
+    pub(crate) fn record_opened(&self, query: Option<&str>) {
+        if let Some(query) = query {
+            self.misses.opened(query, chrono::Utc::now());
+        }
+    }
+
+    /// Writes the log of misses to the state folder, if it changed.
+    pub async fn save_misses(&self) {
+        let misses = self.misses.clone();
+        let outcome = tokio::task::spawn_blocking(move || misses.save()).await;
+        match outcome {
+            Ok(Ok(())) => {
+                if self.misses_unsaved.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the log of missed searches is saved again");
+                }
+            }
+            Ok(Err(e)) => {
+                if !self.misses_unsaved.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("cannot save the log of missed searches (kept in memory): {e}");
+                }
+            }
+            Err(e) => tracing::error!("saving the log of missed searches failed: {e}"),
         }
     }
 
@@ -175,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(api::search))
         .route("/api/runbooks", get(api::list))
         .route("/api/runbooks/{*app}", get(api::runbook))
+        .route("/api/misses", get(api::misses))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .route("/static/{file}", get(assets::serve))
@@ -298,6 +347,15 @@ pub async fn serve(
         ));
     }
 
+    let saver = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SAVE_MISSES_EVERY);
+        loop {
+            tick.tick().await;
+            saver.save_misses().await;
+        }
+    });
+
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(
         "serving {} ({}) on http://{local}/",
@@ -308,10 +366,11 @@ pub async fn serve(
         "runbook: serving {} on http://{local}/ (Ctrl-C stops)",
         kb.book().title
     );
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
+    state.save_misses().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -6,10 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::api::SearchParams;
+use super::api::{SearchParams, from_query};
 use super::{AppState, WebError};
 use crate::index::query::{self, FilterField};
 use crate::knowledge_base::today;
+use crate::misses::Outcome;
 use crate::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
 use crate::runbook::Runbook;
 use crate::views::card::{CardView, HostingView};
@@ -119,7 +120,9 @@ pub async fn search_page(
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, WebError> {
     let q = params.query()?.to_string();
-    let results = results_html(&state, q.clone(), params.limit(PAGE_LIMIT)).await?;
+    state.record_opened(params.from());
+    let results =
+        results_html(&state, q.clone(), params.limit(PAGE_LIMIT), params.counts()).await?;
     let site = state.kb.book().title.clone();
     render(&SearchPage {
         site: &site,
@@ -134,12 +137,19 @@ pub async fn results_fragment(
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, WebError> {
     let q = params.query()?.to_string();
+    state.record_opened(params.from());
     Ok(Html(
-        results_html(&state, q, params.limit(PAGE_LIMIT)).await?,
+        results_html(&state, q, params.limit(PAGE_LIMIT), params.counts()).await?,
     ))
 }
 
-async fn results_html(state: &AppState, q: String, limit: usize) -> Result<String, WebError> {
+/// The results part of the page; `counts` says whether the search goes into the log of misses.
+async fn results_html(
+    state: &AppState,
+    q: String,
+    limit: usize,
+    counts: bool,
+) -> Result<String, WebError> {
     if q.is_empty() {
         let all = state.blocking(|kb| kb.list()).await??;
         return render_string(&ResultsView {
@@ -168,6 +178,17 @@ async fn results_html(state: &AppState, q: String, limit: usize) -> Result<Strin
             },
         )
         .await??;
+    if counts {
+        let outcome = if results.total == 0 {
+            Outcome::NoResults
+        } else if results.answer.is_some() {
+            // The fact card and login steps are on the page: nothing needs opening.
+            Outcome::Answered
+        } else {
+            Outcome::Listed
+        };
+        state.record_search(&q, outcome);
+    }
     let answer = match (&results.answer, &answer_runbook) {
         (Some(details), Some(runbook)) => Some(render_string(&card(details, Some(runbook)))?),
         _ => None,
@@ -176,7 +197,7 @@ async fn results_html(state: &AppState, q: String, limit: usize) -> Result<Strin
         total: results.total,
         took: format!("{:.1}", results.took_ms),
         answer,
-        hits: results.hits.iter().map(hit_view).collect(),
+        hits: results.hits.iter().map(|hit| hit_view(hit, &q)).collect(),
         owners: Vec::new(),
         filters: filter_views(&q),
         facets: facet_views(&q, &results.facets),
@@ -185,7 +206,7 @@ async fn results_html(state: &AppState, q: String, limit: usize) -> Result<Strin
             .iter()
             .map(|s| LinkView {
                 label: s.clone(),
-                url: search_url(s),
+                url: search_url(s, &q),
             })
             .collect(),
         q,
@@ -196,9 +217,13 @@ fn encode(text: &str) -> percent_encoding::PercentEncode<'_> {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
 }
 
-/// The page's address for query `q`.
-fn search_url(q: &str) -> String {
-    format!("/?q={}", encode(q))
+/// The page's address for query `q`, reached from the results of query `from`.
+fn search_url(q: &str, from: &str) -> String {
+    let mut url = format!("/?q={}", encode(q));
+    if !from.is_empty() {
+        url.push_str(&format!("&from={}", encode(from)));
+    }
+    url
 }
 
 fn filter_views(q: &str) -> Vec<LinkView> {
@@ -207,7 +232,7 @@ fn filter_views(q: &str) -> Vec<LinkView> {
         .iter()
         .map(|(field, value)| LinkView {
             label: query::filter_text(*field, value),
-            url: search_url(&query::without_filter(q, *field, value)),
+            url: search_url(&query::without_filter(q, *field, value), q),
         })
         .collect()
 }
@@ -227,9 +252,9 @@ fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
             .map(|(value, count)| {
                 let active = query::has_filter(q, field, value);
                 let url = if active {
-                    search_url(&query::without_filter(q, field, value))
+                    search_url(&query::without_filter(q, field, value), q)
                 } else {
-                    search_url(&query::with_filter(q, field, value))
+                    search_url(&query::with_filter(q, field, value), q)
                 };
                 FacetValueView {
                     value: value.to_string(),
@@ -243,8 +268,10 @@ fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
     .collect()
 }
 
-fn hit_view(hit: &crate::results::Hit) -> HitView {
-    let mut url = markdown::runbook_url(&hit.app);
+/// A hit as the page shows it. Its link names the query it came from, so that opening it marks
+/// the query's results as used (see [`crate::misses`]).
+fn hit_view(hit: &crate::results::Hit, q: &str) -> HitView {
+    let mut url = format!("{}?from={}", markdown::runbook_url(&hit.app), encode(q));
     if !hit.anchor.is_empty() {
         url.push('#');
         url.push_str(&hit.anchor);
@@ -278,10 +305,12 @@ fn group_by_owner(all: Vec<RunbookSummary>) -> Vec<OwnerGroup> {
         .collect()
 }
 
-/// `GET /runbooks/{app}`.
+/// `GET /runbooks/{app}?from=`. `from` is the search the runbook was opened from. The query
+/// string is read as plain pairs, so that no odd one (a repeated key) keeps the page from showing.
 pub async fn runbook_page(
     State(state): State<AppState>,
     Path(app): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     // Rendering is CPU work too: off the async threads, where the request timeout can still fire.
     let (runbook, details, body) = state
@@ -294,6 +323,11 @@ pub async fn runbook_page(
             },
         )
         .await??;
+    let from = params
+        .iter()
+        .find(|(k, _)| k == "from")
+        .map(|(_, v)| v.as_str());
+    state.record_opened(from_query(from));
     let site = state.kb.book().title.clone();
     let card = render_string(&card(&details, None))?;
     let page = RunbookPage {

@@ -82,26 +82,12 @@ impl Kb {
     /// Answers one request with the web application in process, on a fresh refresh of this
     /// knowledge base: status and body.
     pub fn page(&self, uri: &str) -> (u16, String) {
-        use tower::ServiceExt;
         let book = runbook::Book::load(self.root()).expect("book");
         let kb = runbook::KnowledgeBase::open(book).expect("open");
         kb.refresh(&mut |_, _| {}).expect("refresh");
         let state = runbook::web::AppState::new(std::sync::Arc::new(kb));
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async {
-            let request = axum::http::Request::get(uri)
-                .body(axum::body::Body::empty())
-                .expect("request");
-            let response = runbook::web::router(state)
-                .oneshot(request)
-                .await
-                .expect("response");
-            let status = response.status().as_u16();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .expect("body");
-            (status, String::from_utf8_lossy(&bytes).into_owned())
-        })
+        runtime.block_on(request(&state, uri))
     }
 
     /// App ids of a search's hits, in order.
@@ -114,6 +100,23 @@ impl Kb {
             .map(|h| h["app"].as_str().expect("app").to_string())
             .collect()
     }
+}
+
+/// Answers one GET request with the web application in process: status and body.
+pub async fn request(state: &runbook::web::AppState, uri: &str) -> (u16, String) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = runbook::web::router(state.clone())
+        .oneshot(request)
+        .await
+        .expect("response");
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Moves a file's modification time forward so a refresh cannot mistake it for unchanged, even
