@@ -55,6 +55,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Recent answers, valid until the index changes.
     cache: Arc<cache::SearchCache>,
+    /// One permit per core for index work (see [`AppState::blocking`]).
+    cpu: Arc<tokio::sync::Semaphore>,
     /// Who may read the runbooks; `None` lets everyone in.
     pub access: Option<Arc<crate::auth::Access>>,
     /// What the last `git pull` did, when the server follows its upstream (`--pull`).
@@ -72,6 +74,9 @@ impl AppState {
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
             cache: Arc::new(cache::SearchCache::default()),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             access: None,
             pull: None,
             misses: Arc::new(kb.miss_log()),
@@ -176,11 +181,18 @@ impl AppState {
         }
     }
 
-    /// Runs index work off the async threads.
+    /// Runs index work off the async threads, one piece per core at a time. Index work is
+    /// CPU-bound: thirty-two broad searches running at once on two cores finish no sooner than
+    /// queued ones, and each holds its own working memory (and allocator arena) meanwhile.
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&KnowledgeBase) -> T + Send + 'static,
     ) -> Result<T, WebError> {
+        let _permit = self
+            .cpu
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?;
         let kb = self.kb.clone();
         tokio::task::spawn_blocking(move || work(&kb))
             .await
