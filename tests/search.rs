@@ -673,3 +673,56 @@ fn suggestions_are_links_on_the_page_and_a_line_in_the_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Did you mean: \"redis\"?"), "{text}");
 }
+
+#[test]
+fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
+    // Each round of edits is its own commit and segment, and segments get merged: a runbook's
+    // documents must still be grouped into one hit, on its latest text.
+    let kb = Kb::with(&[]);
+    let text = |i: usize, round: usize| {
+        runbook(
+            &format!(
+                "title: Service {i}\napp: svc{i}\nhosting: self\nowner: team-{}",
+                i % 3
+            ),
+            &format!(
+                "# Service {i}\n\n## Login\nssh svc{i}\n\n## Rotation round{round}\n\
+                 Certificate rotation for svc{i}.\n\n## Backups\nNightly rotation of dumps.\n"
+            ),
+        )
+    };
+    for i in 0..40 {
+        kb.write(&format!("svc{i}.md"), &text(i, 0));
+    }
+    let book = runbook::Book::load(kb.root()).expect("book");
+    let base = runbook::KnowledgeBase::open(book).expect("open");
+    base.refresh(&mut |_, _| {}).expect("build");
+    for round in 1..=6 {
+        for i in (round..40).step_by(7) {
+            kb.write(&format!("svc{i}.md"), &text(i, round));
+        }
+        base.refresh(&mut |_, _| {}).expect("refresh");
+    }
+
+    let results = base.search("certificate rotation", 100).expect("search");
+    assert_eq!(results.total, 40);
+    let mut apps: Vec<&str> = results.hits.iter().map(|h| h.app.as_str()).collect();
+    apps.sort();
+    apps.dedup();
+    assert_eq!(apps.len(), 40, "each runbook once: {apps:?}");
+    for hit in &results.hits {
+        let i: usize = hit.app["svc".len()..].parse().expect("number");
+        let last_round = (1..=6)
+            .filter(|r| *r <= i && (i - r).is_multiple_of(7))
+            .max()
+            .unwrap_or(0);
+        assert_eq!(
+            hit.section,
+            format!("Rotation round{last_round}"),
+            "{}",
+            hit.app
+        );
+    }
+    let facets = results.facets.owner;
+    assert_eq!(facets.values().sum::<usize>(), 40, "{facets:?}");
+}

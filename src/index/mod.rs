@@ -7,6 +7,7 @@
 //! commit instead of refreshing.
 
 pub mod analyzer;
+mod bonus;
 mod collector;
 pub mod documents;
 pub mod facets;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tantivy::directory::error::LockError;
+use tantivy::indexer::UserOperation;
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
@@ -135,7 +137,7 @@ impl SearchIndex {
     pub fn in_memory() -> Result<SearchIndex> {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
-        SearchIndex::assemble(index, fields, None, Manifest::new(), false)
+        SearchIndex::assemble(index, None, fields, None, Manifest::new(), false)
     }
 
     fn open_on_disk(state_dir: &Path) -> std::result::Result<SearchIndex, String> {
@@ -148,15 +150,15 @@ impl SearchIndex {
         let existing = manifest
             .as_ref()
             .and_then(|_| open_existing(&index_dir, &schema));
-        let (index, manifest) = match (existing, manifest) {
-            (Some(index), Some(manifest)) => (index, manifest),
+        let (index, reader, manifest) = match (existing, manifest) {
+            (Some((index, reader)), Some(manifest)) => (index, Some(reader), manifest),
             _ => {
                 if writer_lock_is_held(&index_dir) {
                     return Err("another process is writing it".into());
                 }
                 wipe(&index_dir).map_err(|e| e.to_string())?;
                 let index = Index::create_in_dir(&index_dir, schema).map_err(|e| e.to_string())?;
-                (index, Manifest::new())
+                (index, None, Manifest::new())
             }
         };
         let committed = index
@@ -166,6 +168,7 @@ impl SearchIndex {
         let must_clear = committed != manifest.opstamp;
         SearchIndex::assemble(
             index,
+            reader,
             fields,
             Some(state_dir.to_path_buf()),
             manifest,
@@ -174,18 +177,21 @@ impl SearchIndex {
         .map_err(|e| e.to_string())
     }
 
+    /// `reader`: one already opened on `index` (by the check of an existing index), so that a
+    /// one-shot `runbook search` opens the segments once.
     fn assemble(
         index: Index,
+        reader: Option<IndexReader>,
         fields: Fields,
         dir: Option<PathBuf>,
         manifest: Manifest,
         must_clear: bool,
     ) -> Result<SearchIndex> {
         analyzer::register(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let reader = match reader {
+            Some(reader) => reader,
+            None => manual_reader(&index)?,
+        };
         Ok(SearchIndex {
             index,
             reader,
@@ -392,16 +398,25 @@ impl SearchIndex {
                     }
                 }
                 if let Some(w) = state.writer.as_mut().filter(|_| writing) {
+                    // One batch per runbook: its documents land together, in order, in one
+                    // segment, which the search collector relies on (see `collector`), and a
+                    // search never sees the old version deleted but the new one half added.
+                    let mut batch = Vec::new();
                     if needs_index {
-                        w.delete_term(Term::from_field_text(self.fields.path, &path));
+                        batch.push(UserOperation::Delete(Term::from_field_text(
+                            self.fields.path,
+                            &path,
+                        )));
                     }
+                    let added = matches!(parsed, Parsed::Documents(_));
                     if let Parsed::Documents(docs) = parsed {
-                        for doc in docs {
-                            if let Err(e) = w.add_document(doc) {
-                                failure = Some(e.into());
-                                break;
-                            }
-                        }
+                        batch.extend(docs.into_iter().map(UserOperation::Add));
+                    }
+                    if !batch.is_empty()
+                        && let Err(e) = w.run(batch)
+                    {
+                        failure = Some(e.into());
+                    } else if added {
                         report.updated += 1;
                     } else if needs_index {
                         report.removed += 1;
@@ -558,7 +573,16 @@ fn entry_for(file: &source::SourceFile, hash: u64, problem: Option<FileProblem>)
 /// tantivy panics on some kinds of damaged files instead of returning an error, so the check
 /// runs under `catch_unwind` with the panic message silenced: a damaged cache is rebuilt, not
 /// reported as a crash.
-fn open_existing(dir: &Path, schema: &Schema) -> Option<Index> {
+/// A reader that reloads only when told to (after our own commits), so it needs no thread
+/// watching `meta.json`.
+fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+}
+
+fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let opened = std::panic::catch_unwind(|| check_existing(dir, schema))
@@ -568,7 +592,7 @@ fn open_existing(dir: &Path, schema: &Schema) -> Option<Index> {
     opened
 }
 
-fn check_existing(dir: &Path, schema: &Schema) -> Option<Index> {
+fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
     let index = Index::open_in_dir(dir).ok()?;
     if index.schema() != *schema {
         return None;
@@ -576,7 +600,7 @@ fn check_existing(dir: &Path, schema: &Schema) -> Option<Index> {
     analyzer::register(&index);
     // Touch every segment's store, term dictionaries and fast fields: a damaged one fails here,
     // not in the middle of a search.
-    let reader: IndexReader = index.reader_builder().try_into().ok()?;
+    let reader = manual_reader(&index).ok()?;
     let searcher = reader.searcher();
     for segment in searcher.segment_readers() {
         segment.get_store_reader(0).ok()?;
@@ -587,7 +611,8 @@ fn check_existing(dir: &Path, schema: &Schema) -> Option<Index> {
         }
         segment.fast_fields().u64("runbook_id").ok()?;
     }
-    Some(index)
+    drop(searcher);
+    Some((index, reader))
 }
 
 /// Whether another process holds the writer lock of the index in `dir`.

@@ -5,8 +5,9 @@
 //! over several sections still count); the section documents answer "which section says it".
 //! Search combines both (see [`super::collector`]).
 //!
-//! Bump [`SCHEMA_VERSION`] whenever fields or analysis change: an index written with another
-//! version is rebuilt from the Markdown rather than read wrongly.
+//! Bump [`SCHEMA_VERSION`] whenever fields, analysis or the layout of documents change: an index
+//! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 6:
+//! a runbook's documents are written as one batch, so they are adjacent in one segment.)
 
 use tantivy::schema::Field;
 use tantivy::schema::{
@@ -16,7 +17,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;

@@ -20,6 +20,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
 use super::analyzer;
+use super::bonus::BonusQuery;
 use super::collector::Grouping;
 use super::collector::{BestSection, BestSectionPerRunbook};
 use super::documents;
@@ -101,11 +102,12 @@ impl SearchIndex {
                     section_weight: SECTION_WEIGHT,
                 },
                 facets: true,
+                keep: limit,
             },
             &statistics,
         )?;
         let groups = grouped.hits;
-        let total = groups.len();
+        let total = grouped.total;
         let mut snippets = match &built.highlight {
             Some(highlight) => {
                 let mut generator =
@@ -486,10 +488,9 @@ fn build_query(
             )),
         ));
         let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
-        positive.push((Occur::Should, Box::new(word_query.clone())));
         positive.push((
             Occur::Should,
-            Box::new(ConstScoreQuery::new(Box::new(word_query), WORD_MATCHED)),
+            Box::new(BonusQuery::new(Box::new(word_query), WORD_MATCHED)),
         ));
         positive.push((
             Occur::Should,
