@@ -187,13 +187,19 @@ fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
         .sections
         .iter()
         .flat_map(|s| [s.heading.as_str(), s.text.as_str()]);
+    // One buffer for the lower-cased word: most words repeat, and only new ones are copied.
+    let mut lower = String::new();
     for text in texts.iter().copied().chain(sections) {
         for word in text.split(|c: char| !c.is_alphanumeric()) {
-            if SPELLING_CHARS.contains(&word.chars().count())
-                && word.chars().any(char::is_alphabetic)
-                && !words.contains(word)
+            if !SPELLING_CHARS.contains(&word.chars().count())
+                || !word.chars().any(char::is_alphabetic)
             {
-                words.insert(word.to_lowercase());
+                continue;
+            }
+            lower.clear();
+            lower.extend(word.chars().flat_map(char::to_lowercase));
+            if !words.contains(lower.as_str()) {
+                words.insert(lower.clone());
             }
         }
     }
