@@ -103,7 +103,8 @@ pub fn list(book: &Book) -> Listing {
     listing.folder_unreadable = walk.folder_unreadable;
     listing.problems = walk.problems;
     listing.files = stat_all(walk.found, &walk.prefix);
-    listing.files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Paths are unique, so an unstable sort gives the same order, without a scratch copy.
+    listing.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     listing
 }
 
@@ -164,11 +165,13 @@ impl Walk {
             if name.starts_with('.') {
                 continue;
             }
-            let child_rel = if rel.is_empty() {
-                name.to_string()
-            } else {
-                format!("{rel}/{name}")
-            };
+            // Built by hand: `format!` was a tenth of a whole `runbook search`'s user time.
+            let mut child_rel = String::with_capacity(rel.len() + 1 + name.len());
+            if !rel.is_empty() {
+                child_rel.push_str(rel);
+                child_rel.push('/');
+            }
+            child_rel.push_str(name);
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
@@ -229,8 +232,11 @@ fn stat_all(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
             .metadata
             .take()
             .or_else(|| entry.as_ref().and_then(|e| e.metadata().ok()));
+        let mut path = String::with_capacity(prefix.len() + f.rel.len());
+        path.push_str(prefix);
+        path.push_str(&f.rel);
         SourceFile {
-            path: format!("{prefix}{}", f.rel),
+            path,
             abs: entry.map(|e| e.path()).unwrap_or_default(),
             id_path: f.rel,
             mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
