@@ -82,29 +82,77 @@ pub fn is_runbook_path(path: &Path) -> bool {
 /// Lists the Markdown files under the runbook folder, sorted by path. Hidden folders (`.git`,
 /// `.runbook`) are skipped; symbolic links are followed, loops reported.
 ///
-/// `search` runs this before every answer to see what changed, so it is written for speed: the
-/// folders are read first (file types come from the listing itself), then every file is
-/// `stat`ed relative to its open folder, on all cores.
+/// `search` runs this before every answer to see what changed, so it is written for speed: file
+/// types come from the folder listings themselves, every file is `stat`ed relative to its open
+/// folder, and the folders are shared out among all cores, each reading its folders and
+/// `stat`ing their files.
 pub fn list(book: &Book) -> Listing {
-    let mut listing = Listing::default();
     let prefix = match book.display_path(&book.src) {
         p if p.is_empty() => String::new(),
         p => format!("{p}/"),
     };
-    let mut walk = Walk {
-        prefix,
-        folder: Folder::of(book),
-        found: Vec::new(),
-        problems: Vec::new(),
-        visited: Vec::new(),
-        folder_unreadable: false,
+    let folder = Folder::of(book);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut top = Walk::new(&folder);
+    let mut pending: std::collections::VecDeque<Dir> = top
+        .read(Dir {
+            abs: book.src.clone(),
+            rel: String::new(),
+            depth: 0,
+            ancestors: Vec::new(),
+        })
+        .into();
+    // Break the tree up, breadth first, into enough folders to keep every core busy.
+    while threads > 1 && pending.len() < threads * 4 {
+        let Some(dir) = pending.pop_front() else {
+            break;
+        };
+        pending.extend(top.read(dir));
+    }
+
+    let mut listing = Listing {
+        folder_unreadable: top.folder_unreadable,
+        ..Listing::default()
     };
-    walk.dir(&book.src, "", 0);
-    listing.folder_unreadable = walk.folder_unreadable;
-    listing.problems = walk.problems;
-    listing.files = stat_all(walk.found, &walk.prefix);
+    let jobs = std::sync::Mutex::new(Vec::from(pending));
+    let work = |walk: &mut Walk| {
+        while let Some(dir) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
+            walk.walk(dir);
+        }
+        stat_each(std::mem::take(&mut walk.found), &prefix)
+    };
+    let mut gathered = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut walk = Walk::new(&folder);
+                    let files = work(&mut walk);
+                    (files, walk.problems)
+                })
+            })
+            .collect();
+        // Files at the top of the tree are `stat`ed on every core too: a flat folder of ten
+        // thousand runbooks has no sub-folders to share out.
+        let mut files = stat_all(std::mem::take(&mut top.found), &prefix);
+        files.extend(work(&mut top));
+        let mut problems = std::mem::take(&mut top.problems);
+        for helper in helpers {
+            // Listing does not panic; a helper that did would only lose its share of the
+            // statuses, which the next refresh finds again.
+            if let Ok((more_files, more_problems)) = helper.join() {
+                files.extend(more_files);
+                problems.extend(more_problems);
+            }
+        }
+        (files, problems)
+    });
     // Paths are unique, so an unstable sort gives the same order, without a scratch copy.
-    listing.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    gathered.0.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    gathered.1.sort_by(|a, b| a.path.cmp(&b.path));
+    for problem in &mut gathered.1 {
+        problem.path.insert_str(0, &prefix);
+    }
+    (listing.files, listing.problems) = gathered;
     listing
 }
 
@@ -119,42 +167,74 @@ struct Found {
     metadata: Option<std::fs::Metadata>,
 }
 
-/// A depth-first walk of the runbook folder.
-struct Walk {
-    /// The runbook folder relative to the root, with a trailing `/` (or empty).
-    prefix: String,
+/// A folder still to be read.
+struct Dir {
+    abs: PathBuf,
+    /// Path relative to the runbook folder (empty for the folder itself).
+    rel: String,
+    depth: usize,
+    /// (device, inode) of the folders above it, to detect symbolic link loops.
+    ancestors: Vec<(u64, u64)>,
+}
+
+/// One thread's part of the walk of the runbook folder.
+struct Walk<'a> {
     /// Where symbolic links may lead.
-    folder: Folder,
+    folder: &'a Folder,
     found: Vec<Found>,
+    /// Problems, with paths relative to the runbook folder.
     problems: Vec<FileProblem>,
-    /// (device, inode) of the folders on the current path, to detect symbolic link loops.
-    visited: Vec<(u64, u64)>,
     /// The runbook folder itself could not be read.
     folder_unreadable: bool,
 }
 
-impl Walk {
-    fn dir(&mut self, abs: &Path, rel: &str, depth: usize) {
+impl<'a> Walk<'a> {
+    fn new(folder: &'a Folder) -> Walk<'a> {
+        Walk {
+            folder,
+            found: Vec::new(),
+            problems: Vec::new(),
+            folder_unreadable: false,
+        }
+    }
+
+    /// Reads `dir` and everything under it, depth first.
+    fn walk(&mut self, dir: Dir) {
+        for sub in self.read(dir) {
+            self.walk(sub);
+        }
+    }
+
+    /// Reads one folder: its runbooks are found, its sub-folders returned to be read.
+    fn read(&mut self, dir: Dir) -> Vec<Dir> {
+        let Dir {
+            abs,
+            rel,
+            depth,
+            mut ancestors,
+        } = dir;
         if depth > MAX_DEPTH {
-            return self.problem(
-                rel,
+            self.problem(
+                &rel,
                 format!("nested more than {MAX_DEPTH} folders deep; skipped"),
             );
+            return Vec::new();
         }
-        let id = std::fs::metadata(abs).ok().and_then(|m| file_id(&m));
-        if id.is_some_and(|id| self.visited.contains(&id)) {
-            return self.problem(rel, "symbolic link loop; skipped".into());
+        let id = std::fs::metadata(&abs).ok().and_then(|m| file_id(&m));
+        if id.is_some_and(|id| ancestors.contains(&id)) {
+            self.problem(&rel, "symbolic link loop; skipped".into());
+            return Vec::new();
         }
-        let entries = match std::fs::read_dir(abs) {
+        let entries = match std::fs::read_dir(&abs) {
             Ok(entries) => entries,
             Err(e) => {
                 self.folder_unreadable |= depth == 0;
-                return self.problem(rel, format!("cannot be read: {e}"));
+                self.problem(&rel, format!("cannot be read: {e}"));
+                return Vec::new();
             }
         };
-        if let Some(id) = id {
-            self.visited.push(id);
-        }
+        ancestors.extend(id);
+        let mut subs = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else {
@@ -168,12 +248,18 @@ impl Walk {
             // Built by hand: `format!` was a tenth of a whole `runbook search`'s user time.
             let mut child_rel = String::with_capacity(rel.len() + 1 + name.len());
             if !rel.is_empty() {
-                child_rel.push_str(rel);
+                child_rel.push_str(&rel);
                 child_rel.push('/');
             }
             child_rel.push_str(name);
             let Ok(file_type) = entry.file_type() else {
                 continue;
+            };
+            let sub = |abs: PathBuf, rel: String| Dir {
+                abs,
+                rel,
+                depth: depth + 1,
+                ancestors: ancestors.clone(),
             };
             if file_type.is_symlink() {
                 // Links are followed within the runbook folder only: a committed link to
@@ -188,7 +274,7 @@ impl Walk {
                     continue;
                 }
                 match std::fs::metadata(entry.path()) {
-                    Ok(target) if target.is_dir() => self.dir(&entry.path(), &child_rel, depth + 1),
+                    Ok(target) if target.is_dir() => subs.push(sub(entry.path(), child_rel)),
                     Ok(target) if target.is_file() && is_runbook_path(Path::new(name)) => {
                         self.found.push(Found {
                             rel: child_rel,
@@ -200,7 +286,7 @@ impl Walk {
                     Err(_) => self.problem(&child_rel, "symbolic link to nothing; skipped".into()),
                 }
             } else if file_type.is_dir() {
-                self.dir(&entry.path(), &child_rel, depth + 1);
+                subs.push(sub(entry.path(), child_rel));
             } else if file_type.is_file() && is_runbook_path(Path::new(name)) {
                 self.found.push(Found {
                     rel: child_rel,
@@ -209,14 +295,12 @@ impl Walk {
                 });
             }
         }
-        if id.is_some() {
-            self.visited.pop();
-        }
+        subs
     }
 
     fn problem(&mut self, rel: &str, message: String) {
         self.problems.push(FileProblem {
-            path: format!("{}{rel}", self.prefix),
+            path: rel.to_string(),
             line: None,
             column: None,
             message,
@@ -224,28 +308,34 @@ impl Walk {
     }
 }
 
-/// `stat`s the files found, on all cores (the walk's slow part on large folders).
+/// `stat`s the files found, on this thread.
+fn stat_each(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
+    found.into_iter().map(|f| stat_found(f, prefix)).collect()
+}
+
+fn stat_found(mut f: Found, prefix: &str) -> SourceFile {
+    let entry = f.entry.take();
+    let metadata = f
+        .metadata
+        .take()
+        .or_else(|| entry.as_ref().and_then(|e| e.metadata().ok()));
+    let mut path = String::with_capacity(prefix.len() + f.rel.len());
+    path.push_str(prefix);
+    path.push_str(&f.rel);
+    SourceFile {
+        path,
+        abs: entry.map(|e| e.path()).unwrap_or_default(),
+        id_path: f.rel,
+        mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
+        size: metadata.map_or(0, |m| m.len()),
+    }
+}
+
+/// `stat`s the files found, on all cores.
 fn stat_all(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
-    let stat = |mut f: Found| {
-        let entry = f.entry.take();
-        let metadata = f
-            .metadata
-            .take()
-            .or_else(|| entry.as_ref().and_then(|e| e.metadata().ok()));
-        let mut path = String::with_capacity(prefix.len() + f.rel.len());
-        path.push_str(prefix);
-        path.push_str(&f.rel);
-        SourceFile {
-            path,
-            abs: entry.map(|e| e.path()).unwrap_or_default(),
-            id_path: f.rel,
-            mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
-            size: metadata.map_or(0, |m| m.len()),
-        }
-    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 || found.len() < 512 {
-        return found.into_iter().map(stat).collect();
+        return stat_each(found, prefix);
     }
     let chunk = found.len().div_ceil(threads);
     let mut chunks: Vec<Vec<Found>> = Vec::with_capacity(threads);
@@ -259,7 +349,7 @@ fn stat_all(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(stat).collect::<Vec<_>>()))
+            .map(|chunk| scope.spawn(move || stat_each(chunk, prefix)))
             .collect();
         handles
             .into_iter()
@@ -449,6 +539,52 @@ mod tests {
         assert_eq!(
             messages[3],
             "runbooks/nul.md:2: contains a NUL byte: not a text file"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_wide_deep_tree_shared_out_among_threads_lists_every_file_once_in_order() {
+        // Enough folders that the walk is split among threads, loops and hidden folders among
+        // them: the result must not depend on which thread read what.
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for i in 0..30 {
+            for depth in 0..3 {
+                let folder = (0..=depth).map(|d| format!("f{i}-{d}")).collect::<Vec<_>>();
+                files.push((format!("{}/r{depth}.md", folder.join("/")), b"# R".to_vec()));
+            }
+            files.push((format!(".hidden{i}/x.md"), b"# X".to_vec()));
+        }
+        files.push(("top.md".into(), b"# T".to_vec()));
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_slice()))
+            .collect();
+        let (dir, book) = book_with(&refs);
+        std::os::unix::fs::symlink(
+            dir.path().join("runbooks/f7-0"),
+            dir.path().join("runbooks/f7-0/f7-1/back"),
+        )
+        .unwrap();
+
+        let listing = list(&book);
+        let paths: Vec<String> = listing.files.iter().map(|f| f.path.clone()).collect();
+        let mut expected: Vec<String> = files
+            .iter()
+            .filter(|(p, _)| !p.starts_with('.'))
+            .map(|(p, _)| format!("runbooks/{p}"))
+            .collect();
+        expected.sort();
+        assert_eq!(paths, expected);
+        assert!(listing.files.iter().all(|f| f.size == 3 && f.mtime_ns > 0));
+        let problems: Vec<(&str, &str)> = listing
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            [("runbooks/f7-0/f7-1/back", "symbolic link loop; skipped")]
         );
     }
 
