@@ -110,10 +110,7 @@ pub fn list(book: &Book) -> Listing {
         pending.extend(top.read(dir));
     }
 
-    let mut listing = Listing {
-        folder_unreadable: top.folder_unreadable,
-        ..Listing::default()
-    };
+    let folder_unreadable = top.folder_unreadable;
     let jobs = std::sync::Mutex::new(Vec::from(pending));
     let work = |walk: &mut Walk| {
         while let Some(dir) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
@@ -121,7 +118,7 @@ pub fn list(book: &Book) -> Listing {
         }
         stat_each(std::mem::take(&mut walk.found), &prefix)
     };
-    let mut gathered = std::thread::scope(|scope| {
+    let (mut files, mut problems) = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -147,13 +144,16 @@ pub fn list(book: &Book) -> Listing {
         (files, problems)
     });
     // Paths are unique, so an unstable sort gives the same order, without a scratch copy.
-    gathered.0.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    gathered.1.sort_by(|a, b| a.path.cmp(&b.path));
-    for problem in &mut gathered.1 {
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    for problem in &mut problems {
         problem.path.insert_str(0, &prefix);
     }
-    (listing.files, listing.problems) = gathered;
-    listing
+    Listing {
+        files,
+        problems,
+        folder_unreadable,
+    }
 }
 
 /// Folders nested deeper than this are not read (a guard where loops cannot be detected).
