@@ -111,12 +111,25 @@ pub fn list(book: &Book) -> Listing {
     }
 
     let folder_unreadable = top.folder_unreadable;
-    let jobs = std::sync::Mutex::new(Vec::from(pending));
+    // The files at the top of the tree are shared out too, in chunks: a flat folder of ten
+    // thousand runbooks has no sub-folders to share.
+    let mut jobs: Vec<Job> = pending.into_iter().map(Job::Read).collect();
+    let mut top_found = std::mem::take(&mut top.found);
+    while !top_found.is_empty() {
+        let rest = top_found.split_off(top_found.len().min(STAT_CHUNK));
+        jobs.push(Job::Stat(std::mem::replace(&mut top_found, rest)));
+    }
+    let jobs = std::sync::Mutex::new(jobs);
     let work = |walk: &mut Walk| {
-        while let Some(dir) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
-            walk.walk(dir);
+        let mut files = Vec::new();
+        while let Some(job) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
+            match job {
+                Job::Read(dir) => walk.walk(dir),
+                Job::Stat(found) => files.extend(stat_each(found, &prefix)),
+            }
         }
-        stat_each(std::mem::take(&mut walk.found), &prefix)
+        files.extend(stat_each(std::mem::take(&mut walk.found), &prefix));
+        files
     };
     let (mut files, mut problems) = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads)
@@ -128,10 +141,7 @@ pub fn list(book: &Book) -> Listing {
                 })
             })
             .collect();
-        // Files at the top of the tree are `stat`ed on every core too: a flat folder of ten
-        // thousand runbooks has no sub-folders to share out.
-        let mut files = stat_all(std::mem::take(&mut top.found), &prefix);
-        files.extend(work(&mut top));
+        let mut files = work(&mut top);
         let mut problems = std::mem::take(&mut top.problems);
         for helper in helpers {
             // Listing does not panic; a helper that did would only lose its share of the
@@ -165,6 +175,17 @@ struct Found {
     entry: Option<std::fs::DirEntry>,
     /// Already known for a symbolic link (it had to be followed to learn it is a file).
     metadata: Option<std::fs::Metadata>,
+}
+
+/// Files `stat`ed per job when the top of the tree holds many.
+const STAT_CHUNK: usize = 256;
+
+/// A share of the listing's work.
+enum Job {
+    /// A folder to read, with everything under it.
+    Read(Dir),
+    /// Files found at the top of the tree, to `stat`.
+    Stat(Vec<Found>),
 }
 
 /// A folder still to be read.
@@ -329,33 +350,6 @@ fn stat_found(mut f: Found, prefix: &str) -> SourceFile {
         mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
         size: metadata.map_or(0, |m| m.len()),
     }
-}
-
-/// `stat`s the files found, on all cores.
-fn stat_all(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || found.len() < 512 {
-        return stat_each(found, prefix);
-    }
-    let chunk = found.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Found>> = Vec::with_capacity(threads);
-    let mut rest = found;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || stat_each(chunk, prefix)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
 }
 
 #[cfg(unix)]

@@ -611,7 +611,6 @@ fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
         }
         segment.fast_fields().u64("runbook_id").ok()?;
     }
-    drop(searcher);
     Some((index, reader))
 }
 
