@@ -246,6 +246,24 @@ fn phrases_match_only_words_in_order() {
 }
 
 #[test]
+fn a_phrase_does_not_run_from_the_end_of_one_section_into_the_next() {
+    let kb = Kb::with(&[(
+        "queue.md",
+        &runbook(
+            "title: Queue\napp: queue\nhosting: self",
+            "# Queue\n\n## Drain\nStop the consumers.\n\n## Purge\nWorkers restart afterwards.\n",
+        ),
+    )]);
+    assert_eq!(kb.search_apps("\"workers restart\""), ["queue"]);
+    assert_eq!(
+        kb.search_apps("\"consumers workers\""),
+        Vec::<String>::new()
+    );
+    // The two words, unquoted, still find the runbook that has both.
+    assert_eq!(kb.search_apps("consumers workers"), ["queue"]);
+}
+
+#[test]
 fn excluded_words_exclude_the_runbook() {
     let kb = billing_variants();
     assert_eq!(kb.search_apps("billing -test"), ["billing"]);

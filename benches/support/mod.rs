@@ -4,6 +4,10 @@
 
 pub mod corpus;
 
+/// The same allocator as the `runbook` binary, so in-process figures match what it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 
 /// Runbooks in the benchmark corpus: `RUNBOOK_BENCH_N`, default 10,000.

@@ -8,7 +8,7 @@
 //! Custom tokenizers are not stored in a tantivy index, so [`register`] must run every time one
 //! is opened.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use tantivy::Index;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
@@ -27,15 +27,20 @@ const MAX_PARTS: usize = 64;
 
 /// Registers this module's analyzers on an index.
 pub fn register(index: &Index) {
-    index.tokenizers().register(TEXT, text_analyzer());
+    index.tokenizers().register(
+        TEXT,
+        TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts()),
+    );
     index.tokenizers().register(IDENT, ident_analyzer());
+}
+
+fn english() -> frostem::Stemmer {
+    frostem::Stemmer::new(frostem::Algorithm::English)
 }
 
 /// The analyzer for prose: identifier-aware cuts, lower case, English stemming of words.
 pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::from(IdentTokenizer::new(Some(frostem::Stemmer::new(
-        frostem::Algorithm::English,
-    ))))
+    TextAnalyzer::from(IdentTokenizer::new(Some(english())))
 }
 
 /// The analyzer for identifiers (host names, owners): the same cuts, no stemming.
@@ -64,20 +69,52 @@ pub struct IdentTokenizer {
     stemmer: Option<frostem::Stemmer>,
     tokens: Vec<Token>,
     /// Stems of words seen before: runbooks reuse a small vocabulary, and a lookup is several
-    /// times cheaper than the Snowball stemmer.
-    stems: HashMap<String, String>,
+    /// times cheaper than the Snowball stemmer. A non-keyed hash is safe: a query's analyzer
+    /// sees only that query's few words, so requests cannot flood it.
+    stems: FxHashMap<String, String>,
+    /// The tokens of the last few texts, when remembering them (see
+    /// [`IdentTokenizer::remembering_recent_texts`]).
+    recent: Vec<RecentText>,
+    /// The slot of `recent` the next new text replaces (the oldest).
+    next_slot: usize,
+}
+
+/// One remembered text and its tokens; `text` is kept to compare, so a hit is never a guess.
+#[derive(Clone, Default)]
+struct RecentText {
+    text: String,
+    tokens: Vec<Token>,
+    len: usize,
 }
 
 /// Words whose stems are remembered at most; the cache starts over when full.
 const STEM_CACHE_WORDS: usize = 100_000;
+/// Texts remembered: more than the sections of nearly every runbook.
+const RECENT_TEXTS: usize = 32;
+/// Longest text remembered; a longer one is cut anew each time, so memory stays bounded.
+const RECENT_TEXT_MAX_BYTES: usize = 32 * 1024;
 
 impl IdentTokenizer {
     pub fn new(stemmer: Option<frostem::Stemmer>) -> IdentTokenizer {
         IdentTokenizer {
             stemmer,
             tokens: Vec::new(),
-            stems: HashMap::new(),
+            stems: FxHashMap::default(),
+            recent: Vec::new(),
+            next_slot: 0,
         }
+    }
+
+    /// Serves a text seen among the last few from its remembered tokens instead of cutting it
+    /// again. The indexer gives each section's text twice in a row: in the section's document
+    /// and, a few documents later, as one value of the whole-runbook document (see
+    /// [`super::documents`]), so this halves the cutting of body text.
+    ///
+    /// Only for analyzers without token filters: a remembered token is handed out again as it
+    /// is, so a filter that changed tokens in place would change it twice.
+    pub fn remembering_recent_texts(mut self) -> IdentTokenizer {
+        self.recent = vec![RecentText::default(); RECENT_TEXTS];
+        self
     }
 }
 
@@ -86,7 +123,7 @@ struct Sink<'a> {
     tokens: &'a mut Vec<Token>,
     len: usize,
     stemmer: Option<frostem::Stemmer>,
-    stems: &'a mut HashMap<String, String>,
+    stems: &'a mut FxHashMap<String, String>,
 }
 
 impl Sink<'_> {
@@ -154,22 +191,51 @@ impl Tokenizer for IdentTokenizer {
     type TokenStream<'a> = VecTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
-        let mut sink = Sink {
-            tokens: &mut self.tokens,
-            len: 0,
-            stemmer: self.stemmer,
-            stems: &mut self.stems,
-        };
-        let mut position = 0;
-        for (start, end) in compounds(text) {
-            position = emit_compound(text, start, end, position, &mut sink);
+        if self.recent.is_empty() || text.len() > RECENT_TEXT_MAX_BYTES {
+            let len = cut(text, &mut self.tokens, self.stemmer, &mut self.stems);
+            return VecTokenStream {
+                tokens: &mut self.tokens[..len],
+                next: 0,
+            };
         }
-        let len = sink.len;
+        let slot = match self.recent.iter().position(|r| r.text == text) {
+            Some(slot) => slot,
+            None => {
+                let slot = self.next_slot;
+                self.next_slot = (slot + 1) % self.recent.len();
+                let recent = &mut self.recent[slot];
+                recent.text.clear();
+                recent.text.push_str(text);
+                recent.len = cut(text, &mut recent.tokens, self.stemmer, &mut self.stems);
+                slot
+            }
+        };
+        let recent = &mut self.recent[slot];
         VecTokenStream {
-            tokens: &mut self.tokens[..len],
+            tokens: &mut recent.tokens[..recent.len],
             next: 0,
         }
     }
+}
+
+/// Cuts `text` into `tokens` (reusing its buffers); returns how many tokens it holds.
+fn cut(
+    text: &str,
+    tokens: &mut Vec<Token>,
+    stemmer: Option<frostem::Stemmer>,
+    stems: &mut FxHashMap<String, String>,
+) -> usize {
+    let mut sink = Sink {
+        tokens,
+        len: 0,
+        stemmer,
+        stems,
+    };
+    let mut position = 0;
+    for (start, end) in compounds(text) {
+        position = emit_compound(text, start, end, position, &mut sink);
+    }
+    sink.len
 }
 
 fn is_word_char(c: char) -> bool {
@@ -385,6 +451,57 @@ mod tests {
                 "{wanted} missing from {t:?}"
             );
         }
+    }
+
+    /// Every token of `text` with its offsets and positions, as `analyzer` gives them.
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push(token.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn a_remembered_text_gives_exactly_the_tokens_of_a_fresh_cut() {
+        let mut remembering =
+            TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts());
+        let texts: Vec<String> = (0..RECENT_TEXTS + 5)
+            .map(|i| format!("Restarting billing{i:02}.prod.example.com: ParseError in step {i}"))
+            .collect();
+        let long = "replication lag ".repeat(RECENT_TEXT_MAX_BYTES / 8);
+        // Each text twice in a row, then all of them again: hits, evictions and misses alike.
+        let order = texts
+            .iter()
+            .flat_map(|t| [t, t])
+            .chain(texts.iter().rev())
+            .chain([&long, &long]);
+        for text in order {
+            let expected = tokens(&mut text_analyzer(), text);
+            let got = tokens(&mut remembering, text);
+            assert!(!expected.is_empty());
+            assert_eq!(
+                got.iter()
+                    .map(|t| (&t.text, t.offset_from, t.offset_to, t.position))
+                    .collect::<Vec<_>>(),
+                expected
+                    .iter()
+                    .map(|t| (&t.text, t.offset_from, t.offset_to, t.position))
+                    .collect::<Vec<_>>(),
+                "tokens of {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_text_differing_only_after_its_start_is_not_taken_for_a_remembered_one() {
+        let mut remembering =
+            TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts());
+        let first = terms(&mut remembering, "restart the database");
+        let second = terms(&mut remembering, "restart the databases now");
+        assert_eq!(first, ["restart", "the", "databas"]);
+        assert_eq!(second, ["restart", "the", "databas", "now"]);
     }
 
     #[test]

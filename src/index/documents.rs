@@ -83,7 +83,7 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
     let spelling = spelling(runbook, &[&names, &facts_text], &ids);
 
     let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
-    let mut add = |kind: u64, heading: String, anchor: &str, body: &str, first: bool| {
+    let mut add = |kind: u64, heading: String, anchor: &str, body: &[&str], first: bool| {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.path, &runbook.path);
         doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
@@ -92,7 +92,9 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         doc.add_text(fields.title, &f.title);
         doc.add_text(fields.heading, &heading);
         doc.add_text(fields.anchor, anchor);
-        doc.add_text(fields.body, body);
+        for text in body {
+            doc.add_text(fields.body, text);
+        }
         // Stored on every document so any hit can show them; single raw terms, cheap to index.
         if let Some(owner) = &f.owner {
             doc.add_text(fields.owner, owner.to_lowercase());
@@ -138,7 +140,7 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
             KIND_SECTION,
             f.title.clone(),
             "",
-            f.summary.as_deref().unwrap_or_default(),
+            &[f.summary.as_deref().unwrap_or_default()],
             true,
         );
     }
@@ -152,7 +154,7 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
             KIND_SECTION,
             heading,
             &section.anchor,
-            &section.text,
+            &[&section.text],
             i == 0,
         );
     }
@@ -162,13 +164,15 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         .map(|s| s.heading.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let all_text = runbook
+    // One value per section, each exactly its section's text: the analyzer then serves it from
+    // the tokens it cut for the section's document a moment before, and a phrase never runs from
+    // the end of one section into the next.
+    let all_text: Vec<&str> = runbook
         .sections
         .iter()
         .map(|s| s.text.as_str())
         .chain(f.summary.as_deref().filter(|_| runbook.sections.is_empty()))
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
     add(KIND_RUNBOOK, all_headings, "", &all_text, false);
     docs
 }
@@ -182,7 +186,7 @@ const SPELLING_CHARS: std::ops::RangeInclusive<usize> = 3..=40;
 /// `billing01.prod.example.com` gives `billing01`, `prod`, `example`), plus its exact names
 /// that have no space (`pg-bouncer`, host names) whole.
 fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
-    let mut words: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut words = rustc_hash::FxHashSet::<String>::default();
     let sections = runbook
         .sections
         .iter()

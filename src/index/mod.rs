@@ -21,16 +21,18 @@ pub mod synonyms;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tantivy::directory::error::LockError;
 use tantivy::indexer::UserOperation;
 use tantivy::schema::Schema;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
+use tantivy::{
+    Executor, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term,
+};
 
 use crate::config::Book;
 use crate::error::{Error, FileProblem, Result};
@@ -180,7 +182,7 @@ impl SearchIndex {
     /// `reader`: one already opened on `index` (by the check of an existing index), so that a
     /// one-shot `runbook search` opens the segments once.
     fn assemble(
-        index: Index,
+        mut index: Index,
         reader: Option<IndexReader>,
         fields: Fields,
         dir: Option<PathBuf>,
@@ -190,7 +192,7 @@ impl SearchIndex {
         analyzer::register(&index);
         let reader = match reader {
             Some(reader) => reader,
-            None => manual_reader(&index)?,
+            None => manual_reader(&mut index)?,
         };
         Ok(SearchIndex {
             index,
@@ -575,7 +577,11 @@ fn entry_for(file: &source::SourceFile, hash: u64, problem: Option<FileProblem>)
 /// reported as a crash.
 /// A reader that reloads only when told to (after our own commits), so it needs no thread
 /// watching `meta.json`.
-fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
+///
+/// Its searches run on [`search_executor`]: the searcher keeps the executor the index had when
+/// the reader was made.
+fn manual_reader(index: &mut Index) -> tantivy::Result<IndexReader> {
+    index.set_executor(search_executor());
     index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -593,14 +599,14 @@ fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
 }
 
 fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
-    let index = Index::open_in_dir(dir).ok()?;
+    let mut index = Index::open_in_dir(dir).ok()?;
     if index.schema() != *schema {
         return None;
     }
     analyzer::register(&index);
     // Touch every segment's store, term dictionaries and fast fields: a damaged one fails here,
     // not in the middle of a search.
-    let reader = manual_reader(&index).ok()?;
+    let reader = manual_reader(&mut index).ok()?;
     let searcher = reader.searcher();
     for segment in searcher.segment_readers() {
         segment.get_store_reader(0).ok()?;
@@ -612,6 +618,25 @@ fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
         segment.fast_fields().u64("runbook_id").ok()?;
     }
     Some((index, reader))
+}
+
+/// Search threads shared by every index in the process: a search visits its segments on all
+/// cores at once (the indexer writes one segment per thread, so there are several of similar
+/// size). Searches from many requests share these threads rather than each starting its own.
+fn search_executor() -> Executor {
+    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
+    EXECUTOR
+        .get_or_init(|| {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            if threads < 2 {
+                return Executor::single_thread();
+            }
+            Executor::multi_thread(threads, "runbook-search-").unwrap_or_else(|e| {
+                tracing::warn!("cannot start search threads ({e}); searching on one thread");
+                Executor::single_thread()
+            })
+        })
+        .clone()
 }
 
 /// Whether another process holds the writer lock of the index in `dir`.

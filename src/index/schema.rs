@@ -6,8 +6,8 @@
 //! Search combines both (see [`super::collector`]).
 //!
 //! Bump [`SCHEMA_VERSION`] whenever fields, analysis or the layout of documents change: an index
-//! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 6:
-//! a runbook's documents are written as one batch, so they are adjacent in one segment.)
+//! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 7:
+//! the whole-runbook document holds its text as one value per section.)
 
 use tantivy::schema::Field;
 use tantivy::schema::{
@@ -17,7 +17,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;

@@ -215,7 +215,8 @@ impl SearchIndex {
         snippets: Option<&mut (SnippetGenerator, Vec<String>)>,
     ) -> Hit {
         let f = self.fields();
-        let body = text(doc, f.body);
+        // The whole-runbook document holds its text as one value per section.
+        let body = all_text(doc, f.body);
         let snippet = snippets
             .map(|(g, terms)| {
                 let mut s = g.snippet(snippet_source(&body, terms));
@@ -338,6 +339,18 @@ fn text(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string()
+}
+
+/// Every value of a text field, one per line.
+fn all_text(doc: &TantivyDocument, field: Field) -> String {
+    let mut out = String::new();
+    for value in doc.get_all(field).filter_map(|v| v.as_str()) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(value);
+    }
+    out
 }
 
 fn term_query(term: Term) -> Box<dyn Query> {
