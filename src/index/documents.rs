@@ -201,7 +201,12 @@ fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
                 continue;
             }
             lower.clear();
-            lower.extend(word.chars().flat_map(char::to_lowercase));
+            if word.is_ascii() {
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+            }
             if !words.contains(lower.as_str()) {
                 words.insert(lower.clone());
             }
