@@ -29,6 +29,8 @@ fn search(c: &mut Criterion) {
     book.state_dir = state.path().to_path_buf();
     let kb = KnowledgeBase::open(book).expect("open");
     kb.refresh(&mut |_, _| {}).expect("build");
+    // As `runbook serve` searches (a one-shot `runbook search` uses one thread; see run.sh).
+    runbook::index::search_on_all_cores();
 
     let mut group = c.benchmark_group(format!("search_{n}"));
     for (kind, query) in QUERIES {

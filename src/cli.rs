@@ -503,6 +503,7 @@ fn serve(
         )
         .with_writer(std::io::stderr)
         .init();
+    crate::index::search_on_all_cores();
     let kb = KnowledgeBase::open(book)?;
     warn_all(kb.index().warnings());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

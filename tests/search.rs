@@ -741,6 +741,19 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
             hit.app
         );
     }
-    let facets = results.facets.owner;
+    let facets = &results.facets.owner;
     assert_eq!(facets.values().sum::<usize>(), 40, "{facets:?}");
+
+    // The server searches the segments on all cores at once: the same hits, order and counts.
+    runbook::index::search_on_all_cores();
+    let on_all_cores = base.search("certificate rotation", 100).expect("search");
+    let hits = |r: &runbook::results::SearchResults| -> Vec<(String, String, f32)> {
+        r.hits
+            .iter()
+            .map(|h| (h.app.clone(), h.section.clone(), h.score))
+            .collect()
+    };
+    assert_eq!(hits(&on_all_cores), hits(&results));
+    assert_eq!(on_all_cores.total, results.total);
+    assert_eq!(on_all_cores.facets.owner, results.facets.owner);
 }

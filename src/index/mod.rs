@@ -182,7 +182,7 @@ impl SearchIndex {
     /// `reader`: one already opened on `index` (by the check of an existing index), so that a
     /// one-shot `runbook search` opens the segments once.
     fn assemble(
-        mut index: Index,
+        index: Index,
         reader: Option<IndexReader>,
         fields: Fields,
         dir: Option<PathBuf>,
@@ -192,7 +192,7 @@ impl SearchIndex {
         analyzer::register(&index);
         let reader = match reader {
             Some(reader) => reader,
-            None => manual_reader(&mut index)?,
+            None => manual_reader(&index)?,
         };
         Ok(SearchIndex {
             index,
@@ -577,11 +577,7 @@ fn entry_for(file: &source::SourceFile, hash: u64, problem: Option<FileProblem>)
 /// reported as a crash.
 /// A reader that reloads only when told to (after our own commits), so it needs no thread
 /// watching `meta.json`.
-///
-/// Its searches run on [`search_executor`]: the searcher keeps the executor the index had when
-/// the reader was made.
-fn manual_reader(index: &mut Index) -> tantivy::Result<IndexReader> {
-    index.set_executor(search_executor());
+fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
     index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -599,14 +595,14 @@ fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
 }
 
 fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
-    let mut index = Index::open_in_dir(dir).ok()?;
+    let index = Index::open_in_dir(dir).ok()?;
     if index.schema() != *schema {
         return None;
     }
     analyzer::register(&index);
     // Touch every segment's store, term dictionaries and fast fields: a damaged one fails here,
     // not in the middle of a search.
-    let reader = manual_reader(&mut index).ok()?;
+    let reader = manual_reader(&index).ok()?;
     let searcher = reader.searcher();
     for segment in searcher.segment_readers() {
         segment.get_store_reader(0).ok()?;
@@ -620,23 +616,32 @@ fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
     Some((index, reader))
 }
 
-/// Search threads shared by every index in the process: a search visits its segments on all
-/// cores at once (the indexer writes one segment per thread, so there are several of similar
-/// size). Searches from many requests share these threads rather than each starting its own.
-fn search_executor() -> Executor {
-    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
-    EXECUTOR
-        .get_or_init(|| {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-            if threads < 2 {
-                return Executor::single_thread();
-            }
-            Executor::multi_thread(threads, "runbook-search-").unwrap_or_else(|e| {
-                tracing::warn!("cannot start search threads ({e}); searching on one thread");
-                Executor::single_thread()
-            })
+/// The search threads, once [`search_on_all_cores`] started them.
+static SEARCH_THREADS: OnceLock<Executor> = OnceLock::new();
+static ONE_THREAD: Executor = Executor::SingleThread;
+
+/// From now on, each search visits the index's segments on all cores at once (the indexer
+/// writes one segment per thread, so there are several of similar size), on threads shared by
+/// every search in the process.
+///
+/// The server calls this: it answers one search at a time faster. A one-shot `runbook search`
+/// does not, because its check of the folder already keeps every core busy while it searches.
+pub fn search_on_all_cores() {
+    SEARCH_THREADS.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if threads < 2 {
+            return Executor::single_thread();
+        }
+        Executor::multi_thread(threads, "runbook-search-").unwrap_or_else(|e| {
+            tracing::warn!("cannot start search threads ({e}); searching on one thread");
+            Executor::single_thread()
         })
-        .clone()
+    });
+}
+
+/// Where searches run: see [`search_on_all_cores`].
+fn search_executor() -> &'static Executor {
+    SEARCH_THREADS.get().unwrap_or(&ONE_THREAD)
 }
 
 /// Whether another process holds the writer lock of the index in `dir`.

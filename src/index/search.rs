@@ -95,7 +95,7 @@ impl SearchIndex {
         let searcher = self.reader().searcher();
         let built = build_query(&searcher, &parsed, self.fields(), self.synonyms())?;
         let statistics = RunbookStatistics::new(&searcher, self.fields());
-        let grouped = searcher.search_with_statistics_provider(
+        let grouped = searcher.search_with_executor(
             &built.query,
             &BestSectionPerRunbook {
                 grouping: Grouping::Combined {
@@ -104,7 +104,8 @@ impl SearchIndex {
                 facets: true,
                 keep: limit,
             },
-            &statistics,
+            super::search_executor(),
+            EnableScoring::enabled_from_statistics_provider(&statistics, &searcher),
         )?;
         let groups = grouped.hits;
         let total = grouped.total;
