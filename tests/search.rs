@@ -311,6 +311,21 @@ fn synonyms_built_in_and_from_book_toml() {
 }
 
 #[test]
+fn a_synonym_marks_its_own_words_in_the_snippet_but_not_its_little_words() {
+    let kb = Kb::with(&[(
+        "vault.md",
+        &runbook(
+            "title: Vault\napp: vault\nhosting: self",
+            "# Vault\n\n## Access\nSign in with your badge, then log in to the console in the office.\n",
+        ),
+    )]);
+    let results = kb.json(&["search", "login", "--json"]);
+    let snippet = results["hits"][0]["snippet"].as_str().expect("snippet");
+    assert!(snippet.contains("<mark>log</mark>"), "{snippet}");
+    assert!(!snippet.contains("<mark>in</mark>"), "{snippet}");
+}
+
+#[test]
 fn hyphenated_and_split_words_find_the_joined_form() {
     let kb = Kb::with(&[(
         "oncall.md",

@@ -512,10 +512,12 @@ fn build_query(
         ));
         highlight_terms.extend(terms.iter().map(|t| Term::from_field_text(fields.body, t)));
         for alternative in &alternatives {
+            // "login" also finds "log in", but marking every "in" of the snippet helps nobody.
             highlight_terms.extend(
                 alternative
                     .terms
                     .iter()
+                    .filter(|(_, t)| !STOP_WORDS.contains(&t.as_str()))
                     .map(|(_, t)| Term::from_field_text(fields.body, t)),
             );
         }
