@@ -142,12 +142,7 @@ impl Sink<'_> {
         token.position = position;
         token.position_length = 1;
         token.text.clear();
-        if word.is_ascii() {
-            token.text.push_str(word);
-            token.text.make_ascii_lowercase();
-        } else {
-            token.text.extend(word.chars().flat_map(char::to_lowercase));
-        }
+        push_lowercase(&mut token.text, word);
         if let Some(stemmer) = self
             .stemmer
             .as_ref()
@@ -215,6 +210,17 @@ impl Tokenizer for IdentTokenizer {
             tokens: &mut recent.tokens[..recent.len],
             next: 0,
         }
+    }
+}
+
+/// Appends `word` lower-cased to `out`; most words are ASCII, which needs no char iterator.
+pub(crate) fn push_lowercase(out: &mut String, word: &str) {
+    if word.is_ascii() {
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.extend(word.chars().flat_map(char::to_lowercase));
     }
 }
 

@@ -201,12 +201,7 @@ fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
                 continue;
             }
             lower.clear();
-            if word.is_ascii() {
-                lower.push_str(word);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(word.chars().flat_map(char::to_lowercase));
-            }
+            super::analyzer::push_lowercase(&mut lower, word);
             if !words.contains(lower.as_str()) {
                 words.insert(lower.clone());
             }
