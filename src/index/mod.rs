@@ -570,11 +570,6 @@ fn entry_for(file: &source::SourceFile, hash: u64, problem: Option<FileProblem>)
     }
 }
 
-/// Opens an existing index if it is readable and has the expected schema.
-///
-/// tantivy panics on some kinds of damaged files instead of returning an error, so the check
-/// runs under `catch_unwind` with the panic message silenced: a damaged cache is rebuilt, not
-/// reported as a crash.
 /// A reader that reloads only when told to (after our own commits), so it needs no thread
 /// watching `meta.json`.
 fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
@@ -584,6 +579,11 @@ fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
         .try_into()
 }
 
+/// Opens an existing index, with a reader on it, if it is readable and has the expected schema.
+///
+/// tantivy panics on some kinds of damaged files instead of returning an error, so the check
+/// runs under `catch_unwind` with the panic message silenced: a damaged cache is rebuilt, not
+/// reported as a crash.
 fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
