@@ -3,14 +3,22 @@
 //!
 //! ```sh
 //! cargo run --release --example search_eval -- QUERIES.tsv CORPUS_DIR [-v]
+//! cargo run --release --example search_eval -- --corpora ../shared/corpora \
+//!     ../shared/eval/dev-queries.tsv=gitlab-runbooks ../shared/eval/dev-queries-more.tsv [-v]
 //! ```
 //!
-//! `QUERIES.tsv` has a header line and the columns `query`, `relevant_paths` (comma-separated,
-//! relative to `CORPUS_DIR`) and `note`. The corpus folder is only read: this engine's index goes
-//! to a temporary folder, the baselines' live in memory.
+//! A queries file has a header line naming its columns: `query`, `relevant_paths`
+//! (comma-separated, relative to the corpus folder), optionally `corpus` (the folder under
+//! `--corpora` that query is about) and `note`. A file without a `corpus` column names its corpus
+//! after `=`. The corpus folders are only read: this engine's index and sentence vectors go to
+//! `target/search-eval/CORPUS/` (kept, so the next run embeds nothing), the baselines' live in
+//! memory. Figures are printed per corpus and for all queries together.
 //!
 //! Systems compared:
-//! - **runbook**: this crate, through its public API, exactly as `runbook search` ranks;
+//! - **runbook hybrid**: this crate, through its public API, exactly as `runbook search` ranks
+//!   (words and meaning, fused);
+//! - **runbook lexical**: the same with semantic search off (words only);
+//! - **runbook semantic**: runbooks by their sections nearest in meaning alone;
 //! - **ripgrep-style**: files ranked by how many distinct query words they contain
 //!   (case-insensitive substrings, as `rg -i -F -l` per word would find), ties by path;
 //! - **tantivy default**: a fresh in-RAM index of title (first `#` heading) and body with tantivy's
@@ -20,11 +28,12 @@
 //! Figures (binary relevance, only the first [`CUTOFF`] results count): success@1, success@3,
 //! MRR@10 and nDCG@10, each averaged over the queries.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use runbook::{Book, KnowledgeBase, source};
+use runbook::{Book, KnowledgeBase, SearchMode, source};
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
 use tantivy::schema::{STORED, STRING, Schema, TEXT};
@@ -38,6 +47,8 @@ const CUTOFF: usize = 10;
 struct Judged {
     query: String,
     relevant: Vec<String>,
+    /// The corpus folder's name, from the file's `corpus` column.
+    corpus: Option<String>,
 }
 
 /// The four figures for one query, or averaged over many.
@@ -106,33 +117,44 @@ fn mean(all: &[Metrics]) -> Metrics {
     }
 }
 
-/// Reads the judged queries. Blank lines and the header are skipped; a line without a query or
-/// without relevant paths is an error naming its line, since it would silently skew the figures.
+/// Reads the judged queries. The header names the columns (`query`, `relevant_paths`, and
+/// optionally `corpus`); without a header they are `query`, `relevant_paths`. Blank lines are
+/// skipped; a line without a query, relevant paths or (where the file has the column) a corpus is
+/// an error naming its line, since it would silently skew the figures.
 fn parse_tsv(text: &str) -> anyhow::Result<Vec<Judged>> {
     let mut out = Vec::new();
+    let mut columns = (0, 1, None::<usize>);
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || (i == 0 && line.starts_with("query\t")) {
+        if line.trim().is_empty() {
             continue;
         }
-        let mut columns = line.split('\t');
-        let query = columns.next().unwrap_or_default().trim();
-        let relevant: Vec<String> = columns
-            .next()
-            .unwrap_or_default()
+        if i == 0 && line.starts_with("query\t") {
+            let names: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let at = |name: &str| names.iter().position(|n| *n == name);
+            columns = (0, at("relevant_paths").unwrap_or(1), at("corpus"));
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        let cell = |i: usize| cells.get(i).copied().unwrap_or_default().trim();
+        let query = cell(columns.0);
+        let relevant: Vec<String> = cell(columns.1)
             .split(',')
             .map(|p| p.trim().trim_start_matches("./").to_string())
             .filter(|p| !p.is_empty())
             .collect();
-        if query.is_empty() || relevant.is_empty() {
+        let corpus = columns.2.map(|c| cell(c).to_string());
+        if query.is_empty() || relevant.is_empty() || corpus.as_ref().is_some_and(String::is_empty)
+        {
             bail!(
-                "line {}: needs a query and at least one relevant path",
+                "line {}: needs a query, at least one relevant path and (with a corpus column) a corpus",
                 i + 1
             );
         }
         out.push(Judged {
             query: query.to_string(),
             relevant,
+            corpus,
         });
     }
     Ok(out)
@@ -144,39 +166,53 @@ trait System {
     fn rank(&self, query: &str) -> anyhow::Result<Vec<String>>;
 }
 
-/// This engine, through the library's public API.
+/// This engine, through the library's public API, with one of its rankings.
 struct Engine {
-    kb: KnowledgeBase,
-    // Kept so the index outlives the searches; removed on drop.
-    _state: tempfile::TempDir,
+    kb: Arc<KnowledgeBase>,
+    mode: SearchMode,
 }
 
-impl Engine {
-    fn new(corpus: &Path) -> anyhow::Result<Engine> {
-        let state = tempfile::tempdir().context("cannot create a temporary index folder")?;
-        let mut book = Book::load(corpus)?;
-        book.state_dir = state.path().to_path_buf();
-        let kb = KnowledgeBase::open(book)?;
-        let report = kb.refresh(&mut |_, _| {})?;
-        if report.read_only {
-            bail!("could not write the temporary index");
-        }
-        eprintln!(
-            "runbook: indexed {} files ({} left out) in {:.0} ms",
-            report.indexed,
-            report.problems.len(),
-            report.took.as_secs_f64() * 1000.0
-        );
-        Ok(Engine { kb, _state: state })
+/// Opens (and refreshes, and embeds) the knowledge base of a corpus, its index and vectors kept
+/// under `target/search-eval/NAME/` between runs.
+fn open_engine(corpus: &Path, name: &str) -> anyhow::Result<Arc<KnowledgeBase>> {
+    let state = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/search-eval")
+        .join(name);
+    std::fs::create_dir_all(&state)
+        .with_context(|| format!("cannot create {}", state.display()))?;
+    let mut book = Book::load(corpus)?;
+    book.state_dir = state;
+    let kb = KnowledgeBase::open(book)?;
+    let report = kb.refresh(&mut |_, _| {})?;
+    if report.read_only {
+        bail!("could not write the index under target/search-eval/{name}");
     }
+    let vectors = kb.embed(None, &mut |_, _| {})?;
+    eprintln!(
+        "{name}: {} files indexed ({} left out) in {:.0} ms; sentence vectors: {} sections, {} computed now in {:.1} s ({})",
+        report.indexed,
+        report.problems.len(),
+        report.took.as_secs_f64() * 1000.0,
+        vectors.sections,
+        vectors.embedded,
+        vectors.took.as_secs_f64(),
+        kb.semantic_status()
+            .model
+            .unwrap_or_else(|| "no model".into()),
+    );
+    Ok(Arc::new(kb))
 }
 
 impl System for Engine {
     fn name(&self) -> &str {
-        "runbook (this engine)"
+        match self.mode {
+            SearchMode::Hybrid => "runbook hybrid",
+            SearchMode::Lexical => "runbook lexical",
+            SearchMode::Semantic => "runbook semantic",
+        }
     }
     fn rank(&self, query: &str) -> anyhow::Result<Vec<String>> {
-        let results = self.kb.search(query, CUTOFF)?;
+        let results = self.kb.search_mode(query, CUTOFF, self.mode, false)?;
         Ok(results.hits.into_iter().map(|h| h.path).collect())
     }
 }
@@ -309,84 +345,184 @@ fn first_heading(text: &str) -> Option<String> {
     None
 }
 
+/// One queries file and the corpus its queries are about when it has no `corpus` column.
+struct QueriesFile {
+    path: PathBuf,
+    corpus: Option<String>,
+}
+
 struct Args {
-    queries: PathBuf,
-    corpus: PathBuf,
+    files: Vec<QueriesFile>,
+    corpora: PathBuf,
     verbose: bool,
 }
 
+const USAGE: &str = "usage: search_eval QUERIES.tsv CORPUS_DIR [-v]\n       search_eval [--corpora DIR] QUERIES.tsv[=CORPUS]... [-v]";
+
 fn args() -> anyhow::Result<Args> {
     let mut verbose = false;
-    let mut positional = Vec::new();
-    for arg in std::env::args_os().skip(1) {
-        match arg.to_str() {
-            Some("-v" | "--verbose") => verbose = true,
-            _ => positional.push(PathBuf::from(arg)),
+    let mut corpora = None;
+    let mut positional: Vec<String> = Vec::new();
+    let mut all = std::env::args().skip(1);
+    while let Some(arg) = all.next() {
+        match arg.as_str() {
+            "-v" | "--verbose" => verbose = true,
+            "--corpora" => corpora = Some(PathBuf::from(all.next().context(USAGE)?)),
+            _ => positional.push(arg),
         }
     }
-    let [queries, corpus] = <[PathBuf; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("usage: search_eval QUERIES.tsv CORPUS_DIR [-v]"))?;
+    // The first form: one file and the corpus folder itself.
+    if let [queries, corpus] = positional.as_slice()
+        && Path::new(corpus).is_dir()
+    {
+        let corpus = Path::new(corpus);
+        let name = corpus
+            .file_name()
+            .context("the corpus folder has no name")?
+            .to_string_lossy()
+            .to_string();
+        return Ok(Args {
+            files: vec![QueriesFile {
+                path: PathBuf::from(queries),
+                corpus: Some(name),
+            }],
+            corpora: corpus.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            verbose,
+        });
+    }
+    if positional.is_empty() {
+        bail!(USAGE);
+    }
+    let files = positional
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((path, corpus)) => QueriesFile {
+                path: PathBuf::from(path),
+                corpus: Some(corpus.to_string()),
+            },
+            None => QueriesFile {
+                path: PathBuf::from(p),
+                corpus: None,
+            },
+        })
+        .collect();
     Ok(Args {
-        queries,
-        corpus,
+        files,
+        corpora: corpora.unwrap_or_else(|| PathBuf::from("../shared/corpora")),
         verbose,
     })
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = args()?;
-    let tsv = std::fs::read_to_string(&args.queries)
-        .with_context(|| format!("cannot read {}", args.queries.display()))?;
-    let judged = parse_tsv(&tsv).with_context(|| args.queries.display().to_string())?;
-
-    let files = corpus_files(&args.corpus)?;
-    let known: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    for j in &judged {
-        for p in j.relevant.iter().filter(|p| !known.contains(p.as_str())) {
-            eprintln!("warning: {:?}: {p} is not in the corpus", j.query);
-        }
-    }
-    let systems: Vec<Box<dyn System>> = vec![
-        Box::new(Engine::new(&args.corpus)?),
-        Box::new(Ripgrep::new(&files)),
-        Box::new(TantivyDefault::new(&files)?),
-    ];
-
-    let mut rows = Vec::new();
-    for system in &systems {
-        let mut per_query = Vec::with_capacity(judged.len());
-        for j in &judged {
-            let ranking = system.rank(&j.query)?;
-            let m = metrics(&ranking, &j.relevant);
-            if args.verbose {
-                let relevant: HashSet<&str> = j.relevant.iter().map(String::as_str).collect();
-                let rank = first_relevant_rank(&ranking, &relevant)
-                    .map_or_else(|| "-".to_string(), |r| r.to_string());
-                println!(
-                    "{:<22} rank {rank:>2}  nDCG {:.2}  {}   top: {}",
-                    system.name(),
-                    m.ndcg,
-                    j.query,
-                    ranking.first().map_or("(nothing)", String::as_str)
+/// Every judged query with its corpus, grouped by corpus.
+fn judged_by_corpus(args: &Args) -> anyhow::Result<BTreeMap<String, Vec<Judged>>> {
+    let mut by_corpus: BTreeMap<String, Vec<Judged>> = BTreeMap::new();
+    for file in &args.files {
+        let tsv = std::fs::read_to_string(&file.path)
+            .with_context(|| format!("cannot read {}", file.path.display()))?;
+        for j in parse_tsv(&tsv).with_context(|| file.path.display().to_string())? {
+            let Some(corpus) = j.corpus.clone().or_else(|| file.corpus.clone()) else {
+                bail!(
+                    "{}: no corpus column; name its corpus as {}=CORPUS",
+                    file.path.display(),
+                    file.path.display()
                 );
-            }
-            per_query.push(m);
+            };
+            by_corpus.entry(corpus).or_default().push(j);
         }
-        rows.push((system.name().to_string(), mean(&per_query)));
     }
+    Ok(by_corpus)
+}
 
-    println!(
-        "\n{} queries, {} files in {}\n",
-        judged.len(),
-        files.len(),
-        args.corpus.display()
-    );
+fn print_table(title: &str, rows: &[(String, Metrics)]) {
+    println!("\n{title}\n");
     println!("| system | success@1 | success@3 | MRR@10 | nDCG@10 |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     for (name, m) in rows {
         println!(
             "| {name} | {:.3} | {:.3} | {:.3} | {:.3} |",
             m.success_at_1, m.success_at_3, m.mrr, m.ndcg
+        );
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    let by_corpus = judged_by_corpus(&args)?;
+    // Per system, every query's figures, over all corpora.
+    let mut overall: Vec<(String, Vec<Metrics>)> = Vec::new();
+    let mut total_queries = 0;
+    for (name, judged) in &by_corpus {
+        let corpus = args.corpora.join(name);
+        let files = corpus_files(&corpus)
+            .with_context(|| format!("cannot read the corpus {}", corpus.display()))?;
+        let known: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        for j in judged {
+            for p in j.relevant.iter().filter(|p| !known.contains(p.as_str())) {
+                eprintln!("warning: {:?}: {p} is not in {name}", j.query);
+            }
+        }
+        let kb = open_engine(&corpus, name)?;
+        let engine = |mode| {
+            Box::new(Engine {
+                kb: kb.clone(),
+                mode,
+            }) as Box<dyn System>
+        };
+        let systems: Vec<Box<dyn System>> = vec![
+            engine(SearchMode::Hybrid),
+            engine(SearchMode::Lexical),
+            engine(SearchMode::Semantic),
+            Box::new(Ripgrep::new(&files)),
+            Box::new(TantivyDefault::new(&files)?),
+        ];
+        let mut rows = Vec::new();
+        for (i, system) in systems.iter().enumerate() {
+            let mut per_query = Vec::with_capacity(judged.len());
+            for j in judged {
+                let ranking = system.rank(&j.query)?;
+                let m = metrics(&ranking, &j.relevant);
+                if args.verbose {
+                    let relevant: HashSet<&str> = j.relevant.iter().map(String::as_str).collect();
+                    let rank = first_relevant_rank(&ranking, &relevant)
+                        .map_or_else(|| "-".to_string(), |r| r.to_string());
+                    println!(
+                        "{:<18} rank {rank:>2}  nDCG {:.2}  {}   top: {}",
+                        system.name(),
+                        m.ndcg,
+                        j.query,
+                        ranking.first().map_or("(nothing)", String::as_str)
+                    );
+                }
+                per_query.push(m);
+            }
+            rows.push((system.name().to_string(), mean(&per_query)));
+            if overall.len() <= i {
+                overall.push((system.name().to_string(), Vec::new()));
+            }
+            overall[i].1.extend(per_query);
+        }
+        total_queries += judged.len();
+        print_table(
+            &format!(
+                "{name}: {} queries, {} files in {}",
+                judged.len(),
+                files.len(),
+                corpus.display()
+            ),
+            &rows,
+        );
+    }
+    if by_corpus.len() > 1 {
+        let rows: Vec<(String, Metrics)> = overall
+            .iter()
+            .map(|(name, all)| (name.clone(), mean(all)))
+            .collect();
+        print_table(
+            &format!(
+                "all {} corpora together: {total_queries} queries",
+                by_corpus.len()
+            ),
+            &rows,
         );
     }
     Ok(())
@@ -467,9 +603,22 @@ mod tests {
             [Judged {
                 query: "sidekiq restart".into(),
                 relevant: paths(&["a.md", "b.md"]),
+                corpus: None,
             }]
         );
         assert!(parse_tsv("query\trelevant_paths\nq\t\n").is_err());
+    }
+
+    #[test]
+    fn tsv_with_a_corpus_column_gives_each_query_its_corpus() {
+        let j = parse_tsv(
+            "query\trelevant_paths\tcorpus\tnote\nclock drift\ta.md\tprom-runbooks\t[symptom]\n",
+        )
+        .expect("parses");
+        assert_eq!(j[0].corpus.as_deref(), Some("prom-runbooks"));
+        assert_eq!(j[0].relevant, paths(&["a.md"]));
+        let missing = parse_tsv("query\trelevant_paths\tcorpus\nq\ta.md\t\n");
+        assert!(missing.is_err(), "a query without its corpus is refused");
     }
 
     #[test]

@@ -123,11 +123,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
-    /// Build or refresh the on-disk search index.
+    /// Build or refresh the on-disk search index, then compute the sentence vectors of the
+    /// sections that lack one (for search by meaning).
     Index {
         /// Re-read every runbook instead of only the changed ones.
         #[arg(long)]
         rebuild: bool,
+        /// Refresh the index only; sections without a sentence vector get one from the next
+        /// `runbook index` or `runbook serve`.
+        #[arg(long)]
+        no_vectors: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -293,7 +298,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check { json, format } => {
             check(&book, if json { CheckFormat::Json } else { format })
         }
-        Command::Index { rebuild, json } => {
+        Command::Index {
+            rebuild,
+            no_vectors,
+            json,
+        } => {
             let kb = KnowledgeBase::open(book)?;
             warn_all(kb.index().warnings());
             let report = with_progress(|progress| {
@@ -305,10 +314,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             })?;
             warn_all(&report.warnings);
             kb.index().wait_for_merges()?;
+            let vectors = if no_vectors {
+                crate::semantic::FillReport::default()
+            } else {
+                with_progress_of("embedding", "sections", |progress| kb.embed(None, progress))?
+            };
             if json {
-                print_json(&report)?;
+                print_json(&IndexReport {
+                    refresh: &report,
+                    semantic: SemanticReport {
+                        status: kb.semantic_status(),
+                        fill: vectors,
+                    },
+                })?;
             } else {
                 print(&terminal::refresh_summary(&report));
+                print(&terminal::semantic_summary(&kb.semantic_status(), &vectors));
             }
             Ok(exit::OK)
         }
@@ -339,6 +360,26 @@ impl Answers {
         listing: Option<BackgroundListing>,
     ) -> anyhow::Result<SearchResults> {
         match self {
+            Answers::Local(kb) if kb.wants_model(query) => {
+                // The query describes something: bring the index up to date first, then give
+                // the sections that just changed their vectors, so both rankings see the
+                // folder as it is. A search that needs no model skips all of this.
+                drop(listing);
+                let report = with_progress(|progress| kb.refresh(progress))?;
+                note_problems(&report);
+                let vectors = kb.embed(Some(EMBED_IN_ONE_SEARCH), &mut |_, _| {})?;
+                if vectors.skipped > 0 {
+                    let _ = writeln!(
+                        anstream::stderr(),
+                        "note: {} sections have no sentence vector yet, so they are found by their words only (run `runbook index`, or keep `runbook serve` running)",
+                        vectors.skipped
+                    );
+                }
+                if explain {
+                    return Ok(kb.search_explained(query, limit)?);
+                }
+                Ok(kb.search(query, limit)?)
+            }
             Answers::Local(kb) => {
                 let (results, report) =
                     with_progress(|progress| kb.search_fresh(query, limit, listing, progress))?;
@@ -568,15 +609,45 @@ fn hash_password(user: Option<&str>, token: bool) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+/// Most sections a one-shot search computes vectors for before answering (about a second of
+/// work): enough for the runbooks just edited, never the minutes a whole knowledge base takes.
+const EMBED_IN_ONE_SEARCH: usize = 48;
+
+/// What `runbook index --json` prints: the refresh, and the sentence vectors after it.
+#[derive(serde::Serialize)]
+struct IndexReport<'a> {
+    #[serde(flatten)]
+    refresh: &'a RefreshReport,
+    semantic: SemanticReport,
+}
+
+#[derive(serde::Serialize)]
+struct SemanticReport {
+    #[serde(flatten)]
+    status: crate::semantic::Status,
+    fill: crate::semantic::FillReport,
+}
+
 /// Runs `work` with a progress bar on stderr when it is a terminal.
 fn with_progress<T>(
+    work: impl FnOnce(crate::index::Progress) -> crate::Result<T>,
+) -> anyhow::Result<T> {
+    with_progress_of("indexing", "runbooks", work)
+}
+
+/// [`with_progress`], saying what is being done to what.
+fn with_progress_of<T>(
+    doing: &str,
+    things: &str,
     work: impl FnOnce(crate::index::Progress) -> crate::Result<T>,
 ) -> anyhow::Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} runbooks")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(&format!(
+                "{doing} {{bar:40}} {{pos}}/{{len}} {things}"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });

@@ -46,6 +46,11 @@ pub struct Settings {
     /// `[preprocessor.runbook.auth]`: who may read the runbooks through `serve`. Absent means
     /// no authentication.
     pub auth: Option<crate::auth::AuthSettings>,
+    /// Whether search also ranks sections by meaning with the bundled sentence model.
+    pub semantic: bool,
+    /// A sentence-model folder to use instead of the bundled one (relative to the root), with
+    /// `tokenizer.json`, the weights and a `SHA256SUMS` that they must match.
+    pub semantic_model: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -56,6 +61,8 @@ impl Default for Settings {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             synonyms: BTreeMap::new(),
             auth: None,
+            semantic: true,
+            semantic_model: None,
         }
     }
 }

@@ -56,6 +56,10 @@ pub enum Error {
     #[error("{path}: {message}")]
     Misses { path: PathBuf, message: String },
 
+    /// The sentence model failed while computing vectors.
+    #[error("semantic search: {0}")]
+    Semantic(String),
+
     /// Nothing known by this name.
     #[error("no runbook found for {0:?}")]
     NotFound(String),

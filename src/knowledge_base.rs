@@ -16,6 +16,7 @@ use crate::results::{
     Review, RunbookDetails, RunbookSummary, SearchResults, SectionRef, SectionText,
 };
 use crate::runbook::Runbook;
+use crate::semantic::{self, FillReport, Semantic};
 use crate::source;
 
 /// Today's date, for review status.
@@ -31,16 +32,36 @@ pub struct KnowledgeBase {
     /// Read from git on first use (commands that never show a runbook never run git), and read
     /// again by [`KnowledgeBase::reload_history`] after `serve --pull` moved the checkout.
     history: RwLock<Option<Arc<History>>>,
+    /// Sentence vectors and the model, for ranking by meaning as well as by words.
+    semantic: Semantic,
+}
+
+/// Which rankings a search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Words only: exactly the search without a model.
+    Lexical,
+    /// Sections nearest in meaning only (for measuring the model on its own).
+    Semantic,
+    /// Both, fused: what `runbook search` and the server answer with.
+    Hybrid,
 }
 
 impl KnowledgeBase {
     /// Opens the knowledge base's index (creating or rebuilding it as needed). Does not refresh.
     pub fn open(book: Book) -> Result<KnowledgeBase> {
         let index = SearchIndex::open(&book)?;
+        let semantic = Semantic::new(&book);
+        let semantic = if index.is_persistent() {
+            semantic
+        } else {
+            semantic.without_file()
+        };
         Ok(KnowledgeBase {
             book,
             index: RwLock::new(Arc::new(index)),
             history: RwLock::new(None),
+            semantic,
         })
     }
 
@@ -103,9 +124,92 @@ impl KnowledgeBase {
     /// Searches, and when the whole query names exactly one runbook, adds its fact card and
     /// login steps as the answer.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        let mut results = self.index().search(query, limit)?;
+        self.search_mode(query, limit, SearchMode::Hybrid, false)
+    }
+
+    /// [`KnowledgeBase::search`] with the rankings to use, and each hit's explanation when
+    /// `explain` is set.
+    pub fn search_mode(
+        &self,
+        query: &str,
+        limit: usize,
+        mode: SearchMode,
+        explain: bool,
+    ) -> Result<SearchResults> {
+        let index = self.index();
+        let mut results = match mode {
+            SearchMode::Lexical => index.search_with(query, limit, explain)?,
+            SearchMode::Hybrid => match self.nearest(&index, query) {
+                Some(nearest) => index.search_hybrid(query, limit, explain, &nearest)?,
+                None => index.search_with(query, limit, explain)?,
+            },
+            SearchMode::Semantic => {
+                let parsed = crate::index::query::parse(query);
+                let text = parsed
+                    .words
+                    .iter()
+                    .chain(&parsed.phrases)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let nearest = self
+                    .semantic
+                    .nearest(&text, crate::index::hybrid::NEAREST_SECTIONS)
+                    .unwrap_or_default();
+                index.search_semantic_only(query, limit, explain, &nearest)?
+            }
+        };
         results.answer = self.answer(query)?;
         Ok(results)
+    }
+
+    /// The sections nearest in meaning to a query that describes something; `None` when the
+    /// query only names things, or semantic search is off or has no vectors yet.
+    fn nearest(
+        &self,
+        index: &SearchIndex,
+        query: &str,
+    ) -> Option<Vec<crate::index::hybrid::Nearest>> {
+        if !self.semantic.is_on() {
+            return None;
+        }
+        let text = index.semantic_text(query)?;
+        self.semantic
+            .nearest(&text, crate::index::hybrid::NEAREST_SECTIONS)
+    }
+
+    /// Whether `query` would be ranked by meaning too (it describes something, and semantic
+    /// search is on): a one-shot search only loads the model then.
+    pub fn wants_model(&self, query: &str) -> bool {
+        self.semantic.is_on() && self.index().semantic_text(query).is_some()
+    }
+
+    /// Computes the sentence vectors the index's sections lack. With `at_most`, does nothing
+    /// when more than that many are missing. `progress(done, total)` in sections.
+    pub fn embed(&self, at_most: Option<usize>, progress: Progress) -> Result<FillReport> {
+        self.semantic.fill(&self.index(), at_most, progress)
+    }
+
+    /// Where semantic search stands: on or off, the model, sections with vectors.
+    pub fn semantic_status(&self) -> semantic::Status {
+        self.semantic.status()
+    }
+
+    /// Loads the sentence model now rather than on the first search that needs it; `false`
+    /// when it is off or cannot be loaded.
+    pub fn load_model(&self) -> bool {
+        self.semantic.encoder().is_some()
+    }
+
+    /// Changes whenever an answer may change: after every index commit, and as sentence
+    /// vectors are added.
+    pub fn generation(&self) -> u64 {
+        let index = self.index().generation();
+        // Index generations are unique process-wide counters; mixing in the vector count
+        // keeps them unique while vectors are added between commits.
+        index
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(self.semantic.version())
     }
 
     /// Searches and makes sure the answer reflects the runbook folder as it is now. The folder
@@ -147,9 +251,7 @@ impl KnowledgeBase {
 
     /// A search whose hits each say why they scored as they did.
     pub fn search_explained(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        let mut results = self.index().search_with(query, limit, true)?;
-        results.answer = self.answer(query)?;
-        Ok(results)
+        self.search_mode(query, limit, SearchMode::Hybrid, true)
     }
 
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {

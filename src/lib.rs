@@ -26,6 +26,7 @@ pub mod pull;
 pub mod remote;
 pub mod results;
 pub mod runbook;
+pub mod semantic;
 pub mod source;
 pub mod views;
 pub mod watch;
@@ -33,6 +34,6 @@ pub mod web;
 
 pub use config::Book;
 pub use error::{Error, FileProblem, Result};
-pub use knowledge_base::KnowledgeBase;
+pub use knowledge_base::{KnowledgeBase, SearchMode};
 pub use results::{Hit, RunbookDetails, RunbookSummary, SearchResults};
 pub use runbook::{Hosting, Runbook};

@@ -92,6 +92,28 @@ pub struct Explanation {
     pub section_weight: f32,
     /// Each query word (stop words left out) and where it matched.
     pub words: Vec<WordMatch>,
+    /// How the lexical and the semantic rankings were combined, when both took part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fusion: Option<Fusion>,
+}
+
+/// One hit's place in each ranking and the score they fuse to (reciprocal rank fusion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fusion {
+    /// 1-based rank among the lexical hits; `None` when the words did not find it.
+    pub lexical_rank: Option<usize>,
+    /// Its lexical score (`runbook + section_weight × section`).
+    pub lexical_score: Option<f32>,
+    /// 1-based rank among the runbooks whose sections are nearest in meaning to the query;
+    /// `None` when none of its sections was near enough.
+    pub semantic_rank: Option<usize>,
+    /// Cosine similarity between the query and its nearest section.
+    pub cosine: Option<f32>,
+    /// Whether an exact name (app id, alias, host, IP, URL, title) put it first, whatever the
+    /// rankings say.
+    pub named: bool,
+    /// The fused score: the hit's `score`.
+    pub fused: f32,
 }
 
 /// Where one query word matched, per field, with the field-weighted score it earned there.

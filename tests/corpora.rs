@@ -80,7 +80,9 @@ fn every_corpus_is_indexed_whole_and_its_pages_are_found_by_their_titles() {
     for corpus in corpus_dirs {
         let index = tempfile::tempdir().unwrap();
         let files = markdown_files(&corpus);
-        let report = runbook(&corpus, index.path(), &["index", "--json"]);
+        // Sentence vectors for thousands of sections would take minutes in a debug build; the
+        // vector cache has tests of its own (tests/semantic.rs).
+        let report = runbook(&corpus, index.path(), &["index", "--json", "--no-vectors"]);
         let indexed = report["indexed"].as_u64().unwrap() as usize;
         let problems = report["problems"].as_array().unwrap();
         println!(

@@ -10,6 +10,17 @@ pub fn runbook_id(path: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(path.as_bytes())
 }
 
+/// The key of a section's content: a hash of exactly what its sentence vector is computed from
+/// (runbook title, heading path, text), so a vector is reused while they stay the same.
+pub fn section_key(title: &str, heading: &str, body: &str) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [title, heading, body] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.digest()
+}
+
 /// Normalizes a name for exact lookup: lower case, no surrounding space, no trailing `/`.
 pub fn key(name: &str) -> String {
     name.trim().trim_end_matches('/').to_lowercase()
@@ -104,6 +115,10 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         }
         if first {
             doc.add_text(fields.first, "1");
+        }
+        if kind == KIND_SECTION {
+            let text = body.first().copied().unwrap_or_default();
+            doc.add_u64(fields.section_key, section_key(&f.title, &heading, text));
         }
         // What describes the runbook as a whole goes on its runbook document only: repeating it
         // on every section cost a quarter of the indexing work and added nothing, since a

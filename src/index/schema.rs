@@ -6,8 +6,8 @@
 //! Search combines both (see [`super::collector`]).
 //!
 //! Bump [`SCHEMA_VERSION`] whenever fields, analysis or the layout of documents change: an index
-//! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 7:
-//! the whole-runbook document holds its text as one value per section.)
+//! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 8:
+//! each section carries the hash of its content, the key of its sentence vector.)
 
 use tantivy::schema::Field;
 use tantivy::schema::{
@@ -17,7 +17,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;
@@ -75,6 +75,10 @@ pub struct Fields {
     /// The runbook's words as written (lower-cased, not stemmed), each once, on the
     /// whole-runbook document only: the vocabulary "did you mean" corrects queries with.
     pub spelling: Field,
+    /// Hash of a section's title, heading path and text, on section documents only: the key of
+    /// its sentence vector (see [`crate::semantic`]), fast for listing and indexed for finding
+    /// the section a vector belongs to.
+    pub section_key: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -121,6 +125,7 @@ pub fn build() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::Basic),
             ),
         ),
+        section_key: b.add_u64_field("section_key", FAST | INDEXED),
     };
     (b.build(), fields)
 }

@@ -63,7 +63,7 @@ const SYNONYM_WEIGHT: f32 = 0.8;
 const JOINED_WEIGHT: f32 = 0.9;
 /// Share of the best section's score added to the whole runbook's: a section that answers beats
 /// a runbook that merely mentions the words here and there.
-const SECTION_WEIGHT: f32 = 0.5;
+pub(super) const SECTION_WEIGHT: f32 = 0.5;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 180;
 /// Longest stretch of a section a snippet is cut from. The snippet generator tokenizes all the
@@ -73,7 +73,7 @@ const SNIPPET_SOURCE_BYTES: usize = 32 * 1024;
 
 /// English function words: too common to rank by, dropped unless the query has nothing else.
 /// Words that carry meaning in operations ("not", "no", "down", "up", "off") are kept.
-const STOP_WORDS: &[&str] = &[
+pub(super) const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
     "before", "but", "by", "can", "could", "did", "do", "does", "for", "from", "has", "have",
     "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our",
@@ -93,8 +93,45 @@ impl SearchIndex {
         let started = Instant::now();
         let parsed = super::query::parse(query);
         let searcher = self.reader().searcher();
-        let built = build_query(&searcher, &parsed, self.fields(), self.synonyms())?;
-        let statistics = RunbookStatistics::new(&searcher, self.fields());
+        let lexical = self.rank_lexically(&searcher, &parsed, limit)?;
+        let mut snippets = self.snippets(&searcher, &lexical.built)?;
+        let mut hits = Vec::with_capacity(limit.min(lexical.grouped.total));
+        for group in lexical.grouped.hits.iter().take(limit) {
+            let doc: TantivyDocument = searcher.doc(group.doc)?;
+            let mut hit = self.hit(&doc, group.score, snippets.as_mut());
+            if explain {
+                hit.explain = Some(explanation(
+                    &searcher,
+                    &lexical.statistics,
+                    &lexical.built,
+                    group,
+                )?);
+            }
+            hits.push(hit);
+        }
+        let total = lexical.grouped.total;
+        let suggestions = self.suggestions_if_empty(&searcher, &parsed, query, total)?;
+        Ok(SearchResults {
+            query: query.to_string(),
+            total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            hits,
+            answer: None,
+            facets: lexical.grouped.facets.into_results(),
+            suggestions,
+        })
+    }
+
+    /// The lexical ranking: every matching runbook counted (with facets), the best `keep` of
+    /// them kept, best first.
+    pub(super) fn rank_lexically<'s>(
+        &self,
+        searcher: &'s Searcher,
+        parsed: &ParsedQuery,
+        keep: usize,
+    ) -> Result<LexicalRanking<'s>> {
+        let built = build_query(searcher, parsed, self.fields(), self.synonyms())?;
+        let statistics = RunbookStatistics::new(searcher, self.fields());
         let grouped = searcher.search_with_executor(
             &built.query,
             &BestSectionPerRunbook {
@@ -102,51 +139,52 @@ impl SearchIndex {
                     section_weight: SECTION_WEIGHT,
                 },
                 facets: true,
-                keep: limit,
+                keep,
             },
             super::search_executor(),
-            EnableScoring::enabled_from_statistics_provider(&statistics, &searcher),
+            EnableScoring::enabled_from_statistics_provider(&statistics, searcher),
         )?;
-        let groups = grouped.hits;
-        let total = grouped.total;
-        let mut snippets = match &built.highlight {
-            Some(highlight) => {
-                let mut generator =
-                    SnippetGenerator::create(&searcher, highlight.as_ref(), self.fields().body)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                let mut terms = Vec::new();
-                highlight.query_terms(&mut |term, _| {
-                    if let Some(text) = term.value().as_str() {
-                        terms.push(text.to_string());
-                    }
-                });
-                Some((generator, terms))
-            }
-            None => None,
-        };
-        let mut hits = Vec::with_capacity(limit.min(total));
-        for group in groups.into_iter().take(limit) {
-            let doc: TantivyDocument = searcher.doc(group.doc)?;
-            let mut hit = self.hit(&doc, group.score, snippets.as_mut());
-            if explain {
-                hit.explain = Some(explanation(&searcher, &statistics, &built, &group)?);
-            }
-            hits.push(hit);
-        }
-        let suggestions = if total == 0 && !parsed.is_empty() {
-            super::suggest::suggestions(&searcher, self.fields(), self.synonyms(), query)?
-        } else {
-            Vec::new()
-        };
-        Ok(SearchResults {
-            query: query.to_string(),
-            total,
-            took_ms: started.elapsed().as_secs_f64() * 1000.0,
-            hits,
-            answer: None,
-            facets: grouped.facets.into_results(),
-            suggestions,
+        Ok(LexicalRanking {
+            built,
+            statistics,
+            grouped,
         })
+    }
+
+    /// What cuts the snippets of a search: the generator and the terms it marks.
+    pub(super) fn snippets(
+        &self,
+        searcher: &Searcher,
+        built: &BuiltQuery,
+    ) -> Result<Option<Snippets>> {
+        let Some(highlight) = &built.highlight else {
+            return Ok(None);
+        };
+        let mut generator =
+            SnippetGenerator::create(searcher, highlight.as_ref(), self.fields().body)?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        let mut terms = Vec::new();
+        highlight.query_terms(&mut |term, _| {
+            if let Some(text) = term.value().as_str() {
+                terms.push(text.to_string());
+            }
+        });
+        Ok(Some((generator, terms)))
+    }
+
+    /// "Did you mean" queries, when nothing was found.
+    pub(super) fn suggestions_if_empty(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        query: &str,
+        total: usize,
+    ) -> Result<Vec<String>> {
+        if total == 0 && !parsed.is_empty() {
+            super::suggest::suggestions(searcher, self.fields(), self.synonyms(), query)
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// Paths of runbooks that answer exactly to `name`: an app id, alias, title, host name, IP or
@@ -209,11 +247,11 @@ impl SearchIndex {
         }
     }
 
-    fn hit(
+    pub(super) fn hit(
         &self,
         doc: &TantivyDocument,
         score: f32,
-        snippets: Option<&mut (SnippetGenerator, Vec<String>)>,
+        snippets: Option<&mut Snippets>,
     ) -> Hit {
         let f = self.fields();
         // The whole-runbook document holds its text as one value per section.
@@ -354,12 +392,22 @@ fn all_text(doc: &TantivyDocument, field: Field) -> String {
     out
 }
 
-fn term_query(term: Term) -> Box<dyn Query> {
+pub(super) fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
+/// A snippet generator and the terms it marks.
+pub(super) type Snippets = (SnippetGenerator, Vec<String>);
+
+/// A lexical ranking and what made it, for the hits and their explanations.
+pub(super) struct LexicalRanking<'s> {
+    pub built: BuiltQuery,
+    pub statistics: RunbookStatistics<'s>,
+    pub grouped: super::collector::Grouped,
+}
+
 /// A query ready to run, the exact terms to highlight, and its parts for explanations.
-struct BuiltQuery {
+pub(super) struct BuiltQuery {
     query: Box<dyn Query>,
     highlight: Option<Box<dyn Query>>,
     words: Vec<WordParts>,
@@ -374,7 +422,7 @@ struct WordParts {
 
 /// Why a hit scored as it did: re-runs each word's per-field queries against the whole-runbook
 /// document and the best section. Only for `--explain`, so the cost is only paid when asked.
-fn explanation(
+pub(super) fn explanation(
     searcher: &Searcher,
     statistics: &RunbookStatistics,
     built: &BuiltQuery,
@@ -422,10 +470,11 @@ fn explanation(
         section: group.parts.section.map(|(s, _)| round(s)),
         section_weight: SECTION_WEIGHT,
         words,
+        fusion: None,
     })
 }
 
-fn round(score: f32) -> f32 {
+pub(super) fn round(score: f32) -> f32 {
     (score * 1000.0).round() / 1000.0
 }
 
@@ -793,7 +842,7 @@ fn word_in_field(
 
 /// The terms of a phrase with their positions, one term per position (the parts of a compound,
 /// not the compound itself, so `"example com"` and `"billing01.prod"` both work).
-fn phrase_terms(
+pub(super) fn phrase_terms(
     analyzer: &mut tantivy::tokenizer::TextAnalyzer,
     phrase: &str,
 ) -> Vec<(usize, String)> {
@@ -809,7 +858,7 @@ fn phrase_terms(
     out.into_iter().map(|(p, t)| (p - first, t)).collect()
 }
 
-fn phrase_in_field(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
+pub(super) fn phrase_in_field(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
     if terms.len() == 1 {
         return term_query(Term::from_field_text(field, &terms[0].1));
     }
@@ -820,7 +869,7 @@ fn phrase_in_field(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
     Box::new(PhraseQuery::new_with_offset(with_offsets))
 }
 
-fn filter_query(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Query> {
+pub(super) fn filter_query(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Query> {
     let value = value.trim().to_lowercase();
     let field = match field {
         FilterField::Owner => fields.owner,

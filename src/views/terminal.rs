@@ -350,6 +350,28 @@ pub fn refresh_summary(report: &RefreshReport) -> String {
     out
 }
 
+/// What `runbook index` says of the sentence vectors after the refresh.
+pub fn semantic_summary(
+    status: &crate::semantic::Status,
+    fill: &crate::semantic::FillReport,
+) -> String {
+    use crate::semantic::State;
+    match status.state {
+        State::Off => "Semantic search is off (semantic = false in book.toml).\n".to_string(),
+        State::Unavailable => format!(
+            "Semantic search is unavailable, searching by words only: {}.\n",
+            status.reason.as_deref().unwrap_or("the model did not load")
+        ),
+        _ => format!(
+            "Sentence vectors: {} of {} sections ({} computed now in {:.2} s).\n",
+            fill.with_vector,
+            fill.sections,
+            fill.embedded,
+            fill.took.as_secs_f64()
+        ),
+    }
+}
+
 /// `runbook check` output: one `file:line:col: error[code]: message` line per finding, as
 /// compilers print them (editors and terminals make them clickable), then a summary.
 pub fn check_report(report: &Report) -> String {

@@ -158,6 +158,8 @@ struct Health {
     reindexes: u64,
     /// Files left out of the index, with why.
     problems: Vec<crate::FileProblem>,
+    /// Ranking by meaning: on, off or unavailable (and why), the model, sections with vectors.
+    semantic: crate::semantic::Status,
     /// With `serve --pull`: the upstream, the commit served, the last pull and its error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pull: Option<crate::pull::PullStatus>,
@@ -175,6 +177,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse,
         watching: state.watching.load(Ordering::Relaxed),
         reindexes: state.metrics.reindex_count(),
         problems,
+        semantic: state.kb.semantic_status(),
         pull: state
             .pull
             .as_ref()

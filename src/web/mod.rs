@@ -131,7 +131,7 @@ impl AppState {
         limit: usize,
     ) -> Result<Arc<crate::SearchResults>, WebError> {
         let started = Instant::now();
-        let generation = self.kb.index().generation();
+        let generation = self.kb.generation();
         if let Some(cached) = self.cache.get(generation, &query, limit) {
             let mut answer = (*cached).clone();
             answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -178,6 +178,27 @@ impl AppState {
             }
             Ok(Err(e)) => tracing::error!("reindex failed, still serving the last good index: {e}"),
             Err(e) => tracing::error!("reindex task failed: {e}"),
+        }
+    }
+
+    /// Computes the sentence vectors that sections lack, logging what it did. Searches go on
+    /// meanwhile, with the vectors that exist.
+    pub async fn embed(&self) {
+        let kb = self.kb.clone();
+        if !kb.semantic_status().state.is_on() {
+            return;
+        }
+        let outcome = tokio::task::spawn_blocking(move || kb.embed(None, &mut |_, _| {})).await;
+        match outcome {
+            Ok(Ok(report)) if report.embedded > 0 => tracing::info!(
+                embedded = report.embedded,
+                sections = report.sections,
+                "computed sentence vectors in {:.1} s",
+                report.took.as_secs_f64()
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("computing sentence vectors failed: {e}"),
+            Err(e) => tracing::error!("sentence vector task failed: {e}"),
         }
     }
 
@@ -341,13 +362,25 @@ pub async fn serve(
         tokio::spawn(follow_upstream(follow, status, kb.clone(), changes.clone()));
     }
 
+    // Sentence vectors are computed after each refresh, apart from it: a long first fill must
+    // not hold up the next refresh, and searches use the vectors that exist meanwhile.
+    let (embed_requests, mut embed_wanted) = tokio::sync::mpsc::channel::<()>(1);
+    let embedder = state.clone();
+    tokio::spawn(async move {
+        while embed_wanted.recv().await.is_some() {
+            embedder.embed().await;
+        }
+    });
+
     // One task applies refreshes, one at a time; a burst of changes while one runs collapses into
     // a single follow-up.
     let reindexer = state.clone();
     tokio::spawn(async move {
         reindexer.reindex().await;
+        let _ = embed_requests.try_send(());
         while changed.recv().await.is_some() {
             reindexer.reindex().await;
+            let _ = embed_requests.try_send(());
         }
     });
 

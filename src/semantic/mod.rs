@@ -1,0 +1,491 @@
+//! Semantic search: a sentence vector for every section, kept in a cache beside the index, and
+//! the sections nearest in meaning to a query.
+//!
+//! Everything here is optional. With `semantic = false` in `[preprocessor.runbook]`, or when
+//! the model cannot be loaded, search is lexical only: one log line says why, `/healthz` shows
+//! it, and nothing fails. Vectors are a cache like the index: keyed by each section's content
+//! hash ([`crate::index::documents::section_key`]), so a refresh embeds only the sections whose
+//! words changed and a restart embeds nothing. A search uses whatever vectors exist.
+
+pub mod encoder;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::Book;
+use crate::error::{Error, Result};
+use crate::index::SearchIndex;
+use crate::index::hybrid::Nearest;
+use crate::index::sections::SectionSource;
+use encoder::Encoder;
+use store::{StoreError, VectorStore};
+
+/// The vector cache's file name in the state folder.
+pub const VECTORS_FILE: &str = "vectors.bin";
+/// Sections encoded at once: enough to keep both cores' matrix units busy, few enough that
+/// a search waiting for the store's lock waits for one batch at most.
+const BATCH: usize = 16;
+/// Threads computing vectors at most.
+const MAX_THREADS: usize = 8;
+/// How often a long fill saves what it has, so a stopped server loses little work.
+const SAVE_EVERY: Duration = Duration::from_secs(30);
+/// Most bytes of a section's text given to the model: its window is 256 tokens, which even
+/// plain English fills within about 1,500 characters.
+const MAX_TEXT_BYTES: usize = 2_000;
+
+/// Where the semantic layer stands, for `/healthz` and `runbook index`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// `semantic = false` in `book.toml`.
+    Off,
+    /// The model could not be loaded (see `reason`): search is lexical.
+    Unavailable,
+    /// Not used yet in this process (the model loads on first use).
+    Idle,
+    /// Vectors are being computed; searches use those that exist.
+    Embedding,
+    /// Every section has its vector.
+    Ready,
+}
+
+impl State {
+    /// Whether semantic search may still take part (not switched off, not failed to load).
+    pub fn is_on(&self) -> bool {
+        !matches!(self, State::Off | State::Unavailable)
+    }
+}
+
+/// The semantic layer's state, as `/healthz` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub state: State,
+    /// The model's id, once loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Why semantic search is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Sections in the index, and how many of them have a vector (as of the last fill).
+    pub sections: usize,
+    pub embedded: usize,
+}
+
+/// What a fill did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FillReport {
+    /// Sections that got a vector now.
+    pub embedded: usize,
+    /// Sections in the index, and how many of them have a vector afterwards.
+    pub sections: usize,
+    pub with_vector: usize,
+    /// Sections left without a vector because there were more than asked to embed.
+    pub skipped: usize,
+    #[serde(serialize_with = "serialize_secs")]
+    pub took: Duration,
+}
+
+fn serialize_secs<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// Where the model comes from.
+#[derive(Debug, Clone, PartialEq)]
+enum ModelSource {
+    /// `semantic = false`.
+    Off,
+    /// The model compiled into this binary.
+    Bundled,
+    /// `semantic-model = "DIR"`: a model folder on disk, checked against its `SHA256SUMS`.
+    Folder(PathBuf),
+}
+
+/// The model, the vector cache and their state, for one knowledge base.
+pub struct Semantic {
+    source: ModelSource,
+    /// `None` when vectors are kept in memory only (no state folder to write).
+    vectors_path: Option<PathBuf>,
+    encoder: OnceLock<std::result::Result<Arc<Encoder>, String>>,
+    /// Loaded on first use: a search that needs no model reads no vectors.
+    store: RwLock<Option<VectorStore>>,
+    filling: AtomicBool,
+    sections: AtomicUsize,
+    embedded: AtomicUsize,
+    /// Bumped whenever vectors are added: cached answers computed before are stale.
+    version: AtomicU64,
+}
+
+impl Semantic {
+    pub fn new(book: &Book) -> Semantic {
+        let settings = &book.settings;
+        let source = match (&settings.semantic, &settings.semantic_model) {
+            (false, _) => ModelSource::Off,
+            (true, Some(dir)) => ModelSource::Folder(book.root.join(dir)),
+            (true, None) => ModelSource::Bundled,
+        };
+        Semantic {
+            source,
+            vectors_path: Some(book.state_dir.join(VECTORS_FILE)),
+            encoder: OnceLock::new(),
+            store: RwLock::new(None),
+            filling: AtomicBool::new(false),
+            sections: AtomicUsize::new(0),
+            embedded: AtomicUsize::new(0),
+            version: AtomicU64::new(0),
+        }
+    }
+
+    /// Keep vectors in memory only, for an index that is itself in memory.
+    pub fn without_file(mut self) -> Semantic {
+        self.vectors_path = None;
+        self
+    }
+
+    /// Whether semantic search is configured on (it may still turn out unavailable).
+    pub fn is_on(&self) -> bool {
+        self.source != ModelSource::Off
+    }
+
+    /// Changes whenever vectors were added.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub fn status(&self) -> Status {
+        let (state, model, reason) = match (&self.source, self.encoder.get()) {
+            (ModelSource::Off, _) => (State::Off, None, None),
+            (_, None) => (State::Idle, None, None),
+            (_, Some(Err(reason))) => (State::Unavailable, None, Some(reason.clone())),
+            (_, Some(Ok(encoder))) => {
+                let state = if self.filling.load(Ordering::Acquire) {
+                    State::Embedding
+                } else if self.embedded.load(Ordering::Acquire)
+                    >= self.sections.load(Ordering::Acquire)
+                {
+                    State::Ready
+                } else {
+                    State::Idle
+                };
+                (state, Some(encoder.id().to_string()), None)
+            }
+        };
+        Status {
+            state,
+            model,
+            reason,
+            sections: self.sections.load(Ordering::Acquire),
+            embedded: self.embedded.load(Ordering::Acquire),
+        }
+    }
+
+    /// The model, loaded on first use; `None` (logged once) when it cannot be.
+    pub fn encoder(&self) -> Option<Arc<Encoder>> {
+        let loaded = self.encoder.get_or_init(|| {
+            let started = Instant::now();
+            let loaded = match &self.source {
+                ModelSource::Off => Err("semantic = false".to_string()),
+                ModelSource::Bundled => Encoder::bundled().map_err(|e| e.to_string()),
+                ModelSource::Folder(dir) => Encoder::from_dir(dir).map_err(|e| e.to_string()),
+            };
+            match &loaded {
+                Ok(encoder) => tracing::debug!(
+                    "loaded the sentence model {} in {:.0} ms",
+                    encoder.id(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                ),
+                Err(reason) => tracing::warn!(
+                    "semantic search is off, searching by words only: cannot load the sentence model ({reason})"
+                ),
+            }
+            loaded.map(Arc::new)
+        });
+        loaded.as_ref().ok().cloned()
+    }
+
+    /// Runs `work` on the vector store, loading it from its file on first use. A damaged file
+    /// is dropped (logged) and its vectors computed again. Reading the store needs no model:
+    /// a search or fill that finds nothing to do never loads one.
+    fn with_store<T>(&self, work: impl FnOnce(&mut VectorStore) -> T) -> T {
+        let mut slot = self.store.write().unwrap_or_else(|p| p.into_inner());
+        let store = slot.get_or_insert_with(|| self.load_store());
+        work(store)
+    }
+
+    /// Reads the vector store (loading it first if needed): searches share it while a fill
+    /// adds to it between their reads.
+    fn read_store<T>(&self, work: impl FnOnce(&VectorStore) -> T) -> T {
+        let loaded = self
+            .store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        if !loaded {
+            self.with_store(|_| ());
+        }
+        let slot = self.store.read().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(store) => work(store),
+            None => work(&VectorStore::new("", encoder::DIMS)),
+        }
+    }
+
+    /// Drops vectors computed by another model than `encoder`'s: they are not comparable.
+    fn keep_only_vectors_of(&self, encoder: &Encoder) {
+        self.with_store(|store| {
+            if store.model() != encoder.id() {
+                if !store.is_empty() {
+                    tracing::info!(
+                        "the sentence vectors are from the model {:?}, not {:?}: computing them again",
+                        store.model(),
+                        encoder.id()
+                    );
+                }
+                *store = VectorStore::new(encoder.id(), encoder::DIMS);
+            }
+        });
+    }
+
+    fn load_store(&self) -> VectorStore {
+        let empty = || VectorStore::new("", encoder::DIMS);
+        let Some(path) = &self.vectors_path else {
+            return empty();
+        };
+        match VectorStore::load(path, None, encoder::DIMS) {
+            Ok(store) => store,
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                empty()
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                empty()
+            }
+        }
+    }
+
+    fn save_store(&self, store: &VectorStore) {
+        if let Some(path) = &self.vectors_path
+            && let Err(e) = store.save(path)
+        {
+            // The vectors stay in memory; the next process computes them again.
+            tracing::warn!("cannot save the sentence vectors: {e}");
+        }
+    }
+
+    /// The sections nearest in meaning to `text`, nearest first; `None` when semantic search is
+    /// off or unavailable, or no section has a vector yet.
+    pub fn nearest(&self, text: &str, k: usize) -> Option<Vec<Nearest>> {
+        if !self.is_on() {
+            return None;
+        }
+        if self.read_store(VectorStore::is_empty) {
+            return None;
+        }
+        let encoder = self.encoder()?;
+        self.keep_only_vectors_of(&encoder);
+        let vector = match encoder.encode(&[text]) {
+            Ok(mut vectors) => vectors.pop()?,
+            Err(e) => {
+                tracing::warn!("cannot encode the query {text:?}: {e}");
+                return None;
+            }
+        };
+        let found = self.read_store(|store| store.nearest(&vector, k));
+        Some(
+            found
+                .into_iter()
+                .map(|(key, cosine)| Nearest { key, cosine })
+                .collect(),
+        )
+    }
+
+    /// Computes the vectors of the sections of `index` that have none, and drops those of
+    /// sections that are gone. With `at_most`, embeds nothing when more than that many are
+    /// missing (a one-shot search does not wait minutes). `progress(done, total)`.
+    pub fn fill(
+        &self,
+        index: &SearchIndex,
+        at_most: Option<usize>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<FillReport> {
+        let started = Instant::now();
+        let mut report = FillReport::default();
+        if !self.is_on() {
+            return Ok(report);
+        }
+        let keys = index.section_keys()?;
+        let count_missing =
+            || self.read_store(|store| keys.iter().filter(|&&k| !store.contains(k)).count());
+        let mut missing_count = count_missing();
+        report.sections = keys.len();
+        self.sections.store(keys.len(), Ordering::Release);
+        if at_most.is_some_and(|n| missing_count > n) {
+            // Decided before loading the model: a one-shot search that will not embed pays
+            // nothing for it.
+            self.embedded
+                .store(keys.len() - missing_count, Ordering::Release);
+            report.skipped = missing_count;
+            report.with_vector = keys.len() - missing_count;
+            report.took = started.elapsed();
+            return Ok(report);
+        }
+        let Some(encoder) = self.encoder() else {
+            return Ok(report);
+        };
+        self.keep_only_vectors_of(&encoder);
+        missing_count = missing_count.max(count_missing());
+        if at_most.is_some_and(|n| missing_count > n) {
+            report.skipped = missing_count;
+            report.took = started.elapsed();
+            return Ok(report);
+        }
+        let missing: Vec<SectionSource> =
+            self.read_store(|store| index.sections_without(|key| store.contains(key)))?;
+        self.embedded
+            .store(keys.len().saturating_sub(missing.len()), Ordering::Release);
+        self.filling.store(true, Ordering::Release);
+        let outcome = self.embed_all(&encoder, &missing, &mut report, progress);
+        self.filling.store(false, Ordering::Release);
+        let unsaved = self.with_store(|store| {
+            let before = store.len();
+            store.retain(|key| keys.contains(&key));
+            report.with_vector = store.len();
+            (report.embedded > 0 || store.len() != before).then(|| store.clone())
+        });
+        if let Some(store) = unsaved {
+            self.save_store(&store);
+        }
+        self.embedded
+            .store(report.with_vector.min(report.sections), Ordering::Release);
+        report.took = started.elapsed();
+        outcome.map(|()| report)
+    }
+
+    fn embed_all(
+        &self,
+        encoder: &Encoder,
+        missing: &[SectionSource],
+        report: &mut FillReport,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        // candle runs one forward pass on one core: a batch per core keeps them all busy.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
+        let mut last_save = Instant::now();
+        progress(0, missing.len());
+        for round in missing.chunks(BATCH * threads) {
+            let encoded: Vec<std::result::Result<Vec<Vec<f32>>, String>> =
+                std::thread::scope(|scope| {
+                    let workers: Vec<_> = round
+                        .chunks(BATCH)
+                        .map(|batch| scope.spawn(move || encode_sections(encoder, batch)))
+                        .collect();
+                    workers
+                        .into_iter()
+                        .map(|w| {
+                            w.join()
+                                .unwrap_or_else(|_| Err("the encoder panicked".into()))
+                        })
+                        .collect()
+                });
+            let mut vectors = Vec::with_capacity(round.len());
+            for batch in encoded {
+                vectors.extend(batch.map_err(Error::Semantic)?);
+            }
+            let save_now = last_save.elapsed() >= SAVE_EVERY;
+            let snapshot = self.with_store(|store| {
+                for (section, vector) in round.iter().zip(&vectors) {
+                    store.insert(section.key, vector);
+                }
+                save_now.then(|| store.clone())
+            });
+            report.embedded += round.len();
+            self.embedded.fetch_add(round.len(), Ordering::AcqRel);
+            self.version.fetch_add(1, Ordering::AcqRel);
+            progress(report.embedded, missing.len());
+            if let Some(store) = snapshot {
+                self.save_store(&store);
+                last_save = Instant::now();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn encode_sections(
+    encoder: &Encoder,
+    batch: &[SectionSource],
+) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let texts: Vec<String> = batch.iter().map(section_text).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    encoder.encode(&refs).map_err(|e| e.to_string())
+}
+
+/// What a section's vector is computed from: the runbook title and heading path, then its
+/// text, cut near the model's window.
+pub fn section_text(section: &SectionSource) -> String {
+    let mut text = String::with_capacity(MAX_TEXT_BYTES + 128);
+    text.push_str(&section.title);
+    // The first heading is often the title again.
+    let heading = section
+        .heading
+        .strip_prefix(section.title.as_str())
+        .map_or(section.heading.as_str(), |rest| {
+            rest.trim_start_matches(" › ")
+        });
+    if !heading.is_empty() {
+        text.push_str(" › ");
+        text.push_str(heading);
+    }
+    text.push('\n');
+    let end = section.body.floor_char_boundary(MAX_TEXT_BYTES);
+    text.push_str(&section.body[..end]);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(title: &str, heading: &str, body: &str) -> SectionSource {
+        SectionSource {
+            key: 1,
+            title: title.into(),
+            heading: heading.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_section_is_read_with_its_title_and_heading_path_first() {
+        assert_eq!(
+            section_text(&section("Ledger", "Access › Login", "Use the VPN.")),
+            "Ledger › Access › Login\nUse the VPN."
+        );
+    }
+
+    #[test]
+    fn a_first_heading_that_repeats_the_title_is_not_said_twice() {
+        assert_eq!(
+            section_text(&section("Ledger", "Ledger › Login", "Use the VPN.")),
+            "Ledger › Login\nUse the VPN."
+        );
+        assert_eq!(
+            section_text(&section("Ledger", "Ledger", "Intro.")),
+            "Ledger\nIntro."
+        );
+    }
+
+    #[test]
+    fn a_long_section_is_cut_on_a_character_boundary() {
+        let text = section_text(&section("T", "H", &"é".repeat(5_000)));
+        assert!(text.len() <= MAX_TEXT_BYTES + 16);
+        assert!(text.ends_with('é'));
+    }
+}

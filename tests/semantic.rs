@@ -1,0 +1,371 @@
+//! Search by meaning: the sentence model finds what a caller describes in words the runbook does
+//! not use, never changes what a name finds, and its vectors are a cache like the index.
+
+mod common;
+
+use common::Kb;
+use runbook::semantic::State;
+use runbook::{Book, KnowledgeBase, SearchMode};
+
+const PAYROLL: &str = "---
+title: Payroll
+app: payroll
+hosting: self
+owner: team-finance
+urls: [https://payroll.example.com]
+---
+# Payroll
+
+## Login
+
+Open https://payroll.example.com and sign on with the company identity provider.
+
+## Account locked after credential rotation
+
+When the directory rotates service credentials, stale sessions are rejected and the lockout
+counter trips. Unlock the account from the admin console, then ask the user to authenticate
+again.
+";
+
+const SHIPPING: &str = "---
+title: Shipping integration
+app: shipping
+hosting: vendor
+owner: team-logistics
+---
+# Shipping integration
+
+## Login
+
+The carrier portal is run by the vendor; open a ticket with their support desk.
+
+## Order sync backlog
+
+If the integration queue stalls, dispatch notes are not created downstream and couriers collect
+nothing. Check the backlog gauge and restart the consumer.
+";
+
+const MAIL: &str = "---
+title: Mail relay
+app: mail-relay
+hosting: self
+owner: team-platform
+---
+# Mail relay
+
+## Bounced messages
+
+Outbound messages are refused by receiving domains when the SPF record is stale. Publish the
+current relay addresses in DNS.
+
+## Disk full
+
+The spool volume fills when a downstream domain defers for hours. Purge deferred items older
+than a day.
+";
+
+const PRINTING: &str = "---
+title: Office printing
+app: printing
+hosting: saas
+owner: team-workplace
+---
+# Office printing
+
+## Paper jam
+
+Open tray two, remove the crumpled sheet and close the cover firmly.
+
+## Toner
+
+Order cartridges through the facilities catalogue.
+";
+
+fn kb() -> Kb {
+    Kb::with(&[
+        ("payroll.md", PAYROLL),
+        ("shipping.md", SHIPPING),
+        ("mail.md", MAIL),
+        ("printing.md", PRINTING),
+    ])
+}
+
+/// The knowledge base opened in process, indexed, with every section's vector computed.
+fn open(kb: &Kb) -> KnowledgeBase {
+    let knowledge_base = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
+    knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
+    knowledge_base.embed(None, &mut |_, _| {}).expect("embed");
+    knowledge_base
+}
+
+fn paths(kb: &KnowledgeBase, query: &str, mode: SearchMode) -> Vec<String> {
+    kb.search_mode(query, 10, mode, false)
+        .expect("search")
+        .hits
+        .into_iter()
+        .map(|h| h.path)
+        .collect()
+}
+
+/// Symptom phrasings that share no word with the section that answers them.
+const DESCRIBED: &[(&str, &str)] = &[
+    (
+        "people can't get in since the password change",
+        "runbooks/payroll.md",
+    ),
+    (
+        "customers never receive their parcels",
+        "runbooks/shipping.md",
+    ),
+    ("emails to clients come straight back", "runbooks/mail.md"),
+];
+
+#[test]
+fn a_described_symptom_finds_the_runbook_that_answers_it_first() {
+    let kb = kb();
+    let kb = open(&kb);
+    for (query, answer) in DESCRIBED {
+        let hybrid = paths(&kb, query, SearchMode::Hybrid);
+        assert_eq!(
+            hybrid.first().map(String::as_str),
+            Some(*answer),
+            "{query:?}: {hybrid:?}"
+        );
+        let lexical = paths(&kb, query, SearchMode::Lexical);
+        assert_ne!(
+            lexical.first().map(String::as_str),
+            Some(*answer),
+            "{query:?} is found by its words alone, so it proves nothing about the model"
+        );
+    }
+}
+
+#[test]
+fn the_answer_lands_on_the_section_that_answers() {
+    let kb = kb();
+    let kb = open(&kb);
+    let results = kb
+        .search("people can't get in since the password change", 5)
+        .expect("search");
+    assert_eq!(
+        results.hits[0].section,
+        "Account locked after credential rotation"
+    );
+    assert!(results.hits[0].snippet.contains("lockout counter"));
+}
+
+#[test]
+fn names_and_identifiers_find_exactly_what_they_found_without_the_model() {
+    let kb = kb();
+    let kb = open(&kb);
+    for query in [
+        "payroll",
+        "payroll.example.com",
+        "https://payroll.example.com",
+        "mail-relay",
+        "payroll login",
+        "owner:team-finance",
+    ] {
+        let hybrid = kb
+            .search_mode(query, 10, SearchMode::Hybrid, false)
+            .expect("hybrid");
+        let lexical = kb
+            .search_mode(query, 10, SearchMode::Lexical, false)
+            .expect("lexical");
+        assert_eq!(hybrid.hits, lexical.hits, "{query:?}");
+        assert_eq!(hybrid.total, lexical.total, "{query:?}");
+    }
+}
+
+#[test]
+fn a_name_in_a_described_query_still_answers_first() {
+    let kb = kb();
+    let kb = open(&kb);
+    let hits = paths(
+        &kb,
+        "printing people can't get in since the password change",
+        SearchMode::Hybrid,
+    );
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("runbooks/printing.md"),
+        "{hits:?}"
+    );
+}
+
+#[test]
+fn filters_and_excluded_words_hold_for_hits_found_by_meaning() {
+    let kb = kb();
+    let kb = open(&kb);
+    let filtered = kb
+        .search(
+            "owner:team-logistics people can't get in since the password change",
+            10,
+        )
+        .expect("search");
+    assert!(
+        filtered
+            .hits
+            .iter()
+            .all(|h| h.owner.as_deref() == Some("team-logistics")),
+        "{:?}",
+        filtered.hits
+    );
+    let excluded = paths(
+        &kb,
+        "people can't get in since the password change -lockout",
+        SearchMode::Hybrid,
+    );
+    assert!(
+        !excluded.contains(&"runbooks/payroll.md".to_string()),
+        "{excluded:?}"
+    );
+}
+
+#[test]
+fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
+    let kb = kb();
+    let kb = open(&kb);
+    let results = kb
+        .search_explained("customers never receive their parcels", 5)
+        .expect("search");
+    let fusion = results.hits[0]
+        .explain
+        .as_ref()
+        .and_then(|e| e.fusion.as_ref())
+        .expect("a fused hit explains its fusion");
+    assert_eq!(fusion.semantic_rank, Some(1));
+    assert!(
+        fusion
+            .cosine
+            .is_some_and(|c| c >= runbook::index::hybrid::MIN_COSINE)
+    );
+    assert_eq!(fusion.fused, results.hits[0].score);
+}
+
+#[test]
+fn a_changed_section_is_embedded_again_and_the_others_are_not() {
+    let kb = kb();
+    let knowledge_base = open(&kb);
+    let first = knowledge_base.embed(None, &mut |_, _| {}).expect("embed");
+    assert_eq!(first.embedded, 0, "nothing changed, nothing to compute");
+    assert_eq!(first.with_vector, first.sections);
+
+    kb.write(
+        "printing.md",
+        &PRINTING.replace("close the cover firmly", "close the cover gently"),
+    );
+    knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
+    let after_edit = knowledge_base.embed(None, &mut |_, _| {}).expect("embed");
+    assert_eq!(after_edit.embedded, 1, "only the edited section");
+    assert_eq!(after_edit.sections, first.sections);
+    assert_eq!(
+        after_edit.with_vector, after_edit.sections,
+        "the old vector is dropped"
+    );
+}
+
+#[test]
+fn a_restart_computes_nothing_again() {
+    let kb = kb();
+    let sections = open(&kb).semantic_status().sections;
+    assert!(sections >= 8);
+    let reopened = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
+    reopened.refresh(&mut |_, _| {}).expect("refresh");
+    let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
+    assert_eq!((report.embedded, report.with_vector), (0, sections));
+}
+
+#[test]
+fn a_damaged_vector_file_is_computed_again_not_trusted() {
+    let kb = kb();
+    let sections = open(&kb).semantic_status().sections;
+    let file = kb
+        .root()
+        .join(".runbook")
+        .join(runbook::semantic::VECTORS_FILE);
+    let mut bytes = std::fs::read(&file).expect("the vectors were saved");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&file, &bytes).expect("damage it");
+
+    let reopened = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
+    reopened.refresh(&mut |_, _| {}).expect("refresh");
+    let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
+    assert_eq!(report.embedded, sections, "every vector computed again");
+    let hits = paths(&reopened, DESCRIBED[0].0, SearchMode::Hybrid);
+    assert_eq!(hits.first().map(String::as_str), Some(DESCRIBED[0].1));
+}
+
+#[test]
+fn semantic_off_gives_exactly_the_lexical_results_and_computes_nothing() {
+    let kb = kb();
+    std::fs::write(
+        kb.root().join("book.toml"),
+        "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
+    )
+    .expect("write book.toml");
+    let knowledge_base = open(&kb);
+    assert_eq!(knowledge_base.semantic_status().state, State::Off);
+    assert!(
+        !kb.root()
+            .join(".runbook")
+            .join(runbook::semantic::VECTORS_FILE)
+            .exists()
+    );
+    for (query, _) in DESCRIBED {
+        let default = knowledge_base.search(query, 10).expect("search");
+        let lexical = knowledge_base
+            .search_mode(query, 10, SearchMode::Lexical, false)
+            .expect("lexical");
+        assert_eq!(default.hits, lexical.hits, "{query:?}");
+        assert_eq!(default.total, lexical.total, "{query:?}");
+    }
+}
+
+#[test]
+fn a_missing_model_means_lexical_search_and_says_why() {
+    let kb = kb();
+    std::fs::write(
+        kb.root().join("book.toml"),
+        "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic-model = \"no-such-model\"\n",
+    )
+    .expect("write book.toml");
+    let knowledge_base = open(&kb);
+    assert!(!knowledge_base.load_model());
+    let status = knowledge_base.semantic_status();
+    assert_eq!(status.state, State::Unavailable);
+    assert!(
+        status
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no-such-model")),
+        "{status:?}"
+    );
+    let query = DESCRIBED[0].0;
+    assert_eq!(
+        knowledge_base.search(query, 10).expect("search").hits,
+        knowledge_base
+            .search_mode(query, 10, SearchMode::Lexical, false)
+            .expect("lexical")
+            .hits
+    );
+}
+
+#[test]
+fn runbook_index_computes_the_vectors_and_says_so() {
+    let kb = kb();
+    let json = kb.json(&["index", "--json"]);
+    assert_eq!(json["semantic"]["state"], "ready", "{json}");
+    let sections = json["semantic"]["fill"]["sections"]
+        .as_u64()
+        .expect("sections");
+    assert!(sections >= 8, "{json}");
+    assert_eq!(
+        json["semantic"]["fill"]["embedded"].as_u64(),
+        Some(sections)
+    );
+    // A one-shot search then ranks by meaning without computing anything.
+    let out = kb.json(&["search", "--json", DESCRIBED[1].0]);
+    assert_eq!(out["hits"][0]["path"], DESCRIBED[1].1, "{out}");
+}
