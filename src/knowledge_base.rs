@@ -190,6 +190,12 @@ impl KnowledgeBase {
         self.semantic.fill(&self.index(), at_most, progress)
     }
 
+    /// Stops computing sentence vectors (after the current batch, which is saved): the process
+    /// is stopping.
+    pub fn stop_embedding(&self) {
+        self.semantic.stop();
+    }
+
     /// Where semantic search stands: on or off, the model, sections with vectors.
     pub fn semantic_status(&self) -> semantic::Status {
         self.semantic.status()

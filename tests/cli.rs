@@ -247,9 +247,9 @@ fn no_book_toml_anywhere_is_a_configuration_error() {
 #[test]
 fn refresh_is_incremental_for_edits_additions_and_deletions() {
     let kb = Kb::examples();
-    let first = kb.json(&["index", "--json"]);
+    let first = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(first["indexed"], 14);
-    let again = kb.json(&["index", "--json"]);
+    let again = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(again["updated"], 0, "nothing changed, nothing re-indexed");
 
     // edit
@@ -269,7 +269,7 @@ fn refresh_is_incremental_for_edits_additions_and_deletions() {
     assert_eq!(kb.search_apps("zorblax"), ["billing"]);
     assert_eq!(kb.search_apps("quokka"), ["new-app"]);
     assert!(kb.search_apps("pagewise").iter().all(|a| a != "wiki"));
-    let after = kb.json(&["index", "--json"]);
+    let after = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(after["indexed"], 14);
     assert_eq!(after["updated"], 0, "search already refreshed the index");
 }
@@ -277,16 +277,16 @@ fn refresh_is_incremental_for_edits_additions_and_deletions() {
 #[test]
 fn a_touched_but_unchanged_file_is_not_reindexed() {
     let kb = Kb::examples();
-    kb.json(&["index", "--json"]);
+    kb.json(&["index", "--json", "--no-vectors"]);
     common::bump_mtime(&kb.runbook_path("vpn.md"));
-    let report = kb.json(&["index", "--json"]);
+    let report = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(report["updated"], 0);
 }
 
 #[test]
 fn a_corrupt_or_missing_index_is_rebuilt_silently() {
     let kb = Kb::examples();
-    kb.json(&["index", "--json"]);
+    kb.json(&["index", "--json", "--no-vectors"]);
     let index_dir = kb.root().join(".runbook/index");
     std::fs::write(index_dir.join("meta.json"), b"{ this is not an index").unwrap();
     assert_eq!(kb.search_apps("ledgerline")[0], "ledgerline");
@@ -320,7 +320,7 @@ fn a_runbook_with_broken_front_matter_is_left_out_and_the_rest_indexed() {
             "# Bare notes about zebras\n\nNo front matter at all.\n",
         ),
     ]);
-    let report = kb.json(&["index", "--json"]);
+    let report = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(report["indexed"], 2);
     let problem = &report["problems"][0];
     assert_eq!(problem["path"], "runbooks/broken.md");
@@ -329,7 +329,7 @@ fn a_runbook_with_broken_front_matter_is_left_out_and_the_rest_indexed() {
     assert_eq!(kb.search_apps("good")[0], "good");
     assert_eq!(kb.search_apps("zebras"), ["bare"]);
 
-    kb.cmd(&["index"])
+    kb.cmd(&["index", "--no-vectors"])
         .assert()
         .success()
         .stdout(predicate::str::contains("1 files left out"))
@@ -396,7 +396,7 @@ fn completions_are_printed_for_a_shell() {
 fn a_second_process_reads_while_the_index_is_locked() {
     // Holding the writer lock the way a running server does.
     let kb = Kb::examples();
-    kb.json(&["index", "--json"]);
+    kb.json(&["index", "--json", "--no-vectors"]);
     let book = runbook::Book::load(kb.root()).unwrap();
     let server = runbook::KnowledgeBase::open(book).unwrap();
     kb.write(

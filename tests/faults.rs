@@ -23,9 +23,15 @@ fn runbook_text(i: usize) -> String {
     )
 }
 
-/// A knowledge base of `n` generated runbooks.
+/// A knowledge base of `n` generated runbooks. Search by meaning is off: these tests are about
+/// the index, and vectors for thousands of sections would keep a debug build busy for minutes.
 fn generated(n: usize) -> Kb {
     let kb = Kb::with(&[]);
+    std::fs::write(
+        kb.root().join("book.toml"),
+        "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
+    )
+    .expect("write book.toml");
     for i in 0..n {
         let path = kb.runbook_path(&format!("gen/{:02}/app-{i:05}.md", i % 50));
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");

@@ -48,6 +48,11 @@ pub const MIN_COSINE: f32 = 0.30;
 /// runbooks that are only vaguely about the same thing (on the dev sets, plain rank fusion put
 /// such lexical first places below tenth).
 pub const FULL_COSINE: f32 = 0.50;
+/// Lexical score per query word at which a runbook's place in the words' ranking counts in full:
+/// about every word matched (each earns 25). A runbook that the words rank first because one
+/// word of six matched, or a near spelling of it, is weak evidence, and should not tie with a
+/// section that means what the caller said.
+pub const FULL_LEXICAL_PER_WORD: f32 = 20.0;
 /// Plain words (not stop words, not identifiers) a query needs before the model is asked: one
 /// word is a name or a keyword, which the words answer better, and costs no model load.
 pub const MIN_DESCRIBING_WORDS: usize = 2;
@@ -176,7 +181,8 @@ impl SearchIndex {
         } else {
             (&[][..], FxHashSet::default())
         };
-        let fused = fuse(by_words, &semantic, &named);
+        let full_lexical = FULL_LEXICAL_PER_WORD * lexical.built.word_count().max(1) as f32;
+        let fused = fuse(by_words, &semantic, &named, full_lexical);
 
         let semantic_only = fused.iter().filter(|c| c.lexical.is_none()).count();
         let total = if with_words {
@@ -413,6 +419,7 @@ fn fuse<'a>(
     lexical: &'a [BestSection],
     semantic: &[SemanticHit],
     named: &FxHashSet<u64>,
+    full_lexical: f32,
 ) -> Vec<Candidate<'a>> {
     let mut by_runbook: FxHashMap<u64, Candidate<'a>> = FxHashMap::default();
     let empty = Candidate {
@@ -432,12 +439,11 @@ fn fuse<'a>(
     let mut fused: Vec<Candidate<'a>> = by_runbook
         .into_values()
         .map(|mut c| {
-            c.score = c
-                .lexical
-                .map_or(0.0, |(r, _)| reciprocal(r, LEXICAL_WEIGHT))
-                + c.semantic.map_or(0.0, |(r, hit)| {
-                    confidence(hit.cosine) * reciprocal(r, SEMANTIC_WEIGHT)
-                });
+            c.score = c.lexical.map_or(0.0, |(r, group)| {
+                (group.score / full_lexical).min(1.0) * reciprocal(r, LEXICAL_WEIGHT)
+            }) + c.semantic.map_or(0.0, |(r, hit)| {
+                confidence(hit.cosine) * reciprocal(r, SEMANTIC_WEIGHT)
+            });
             if c.named {
                 c.score += LEXICAL_WEIGHT + SEMANTIC_WEIGHT;
             }

@@ -396,6 +396,13 @@ pub(super) fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
+impl BuiltQuery {
+    /// How many query words (stop words left out) it looks for.
+    pub(super) fn word_count(&self) -> usize {
+        self.words.len()
+    }
+}
+
 /// A snippet generator and the terms it marks.
 pub(super) type Snippets = (SnippetGenerator, Vec<String>);
 

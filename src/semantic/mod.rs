@@ -117,6 +117,8 @@ pub struct Semantic {
     /// Loaded on first use: a search that needs no model reads no vectors.
     store: RwLock<Option<VectorStore>>,
     filling: AtomicBool,
+    /// Set when the process is stopping: a fill ends after the batch it is on.
+    stopping: AtomicBool,
     sections: AtomicUsize,
     embedded: AtomicUsize,
     /// Bumped whenever vectors are added: cached answers computed before are stale.
@@ -137,6 +139,7 @@ impl Semantic {
             encoder: OnceLock::new(),
             store: RwLock::new(None),
             filling: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
             sections: AtomicUsize::new(0),
             embedded: AtomicUsize::new(0),
             version: AtomicU64::new(0),
@@ -152,6 +155,12 @@ impl Semantic {
     /// Whether semantic search is configured on (it may still turn out unavailable).
     pub fn is_on(&self) -> bool {
         self.source != ModelSource::Off
+    }
+
+    /// Ends a fill under way after its current batch (what it computed is saved), and keeps
+    /// later ones from starting: the process is stopping.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
     }
 
     /// Changes whenever vectors were added.
@@ -380,6 +389,9 @@ impl Semantic {
         let mut last_save = Instant::now();
         progress(0, missing.len());
         for round in missing.chunks(BATCH * threads) {
+            if self.stopping.load(Ordering::Acquire) {
+                break;
+            }
             let encoded: Vec<std::result::Result<Vec<Vec<f32>>, String>> =
                 std::thread::scope(|scope| {
                     let workers: Vec<_> = round

@@ -415,6 +415,8 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
+    // A background fill of sentence vectors would otherwise hold the exit until it is done.
+    kb.stop_embedding();
     state.save_misses().await;
     tracing::info!("stopped");
     Ok(())

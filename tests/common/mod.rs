@@ -90,6 +90,15 @@ impl Kb {
         runtime.block_on(request(&state, uri))
     }
 
+    /// Turns search by meaning off (`semantic = false`), for tests of the words' ranking alone.
+    pub fn words_only(&self) {
+        std::fs::write(
+            self.root().join("book.toml"),
+            "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
+        )
+        .expect("write book.toml");
+    }
+
     /// App ids of a search's hits, in order.
     pub fn search_apps(&self, query: &str) -> Vec<String> {
         let results = self.json(&["search", query, "--json"]);
