@@ -40,6 +40,13 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    // As the `runbook` binary does (see its main.rs): one thread per model call.
+    for name in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
+        if std::env::var_os(name).is_none() {
+            // SAFETY: no other thread exists yet.
+            unsafe { std::env::set_var(name, "1") };
+        }
+    }
     let mut args = std::env::args().skip(1);
     let corpus = args
         .next()
