@@ -49,6 +49,8 @@ fn convert(src: &Path, dst: &Path) -> anyhow::Result<()> {
     let src_weights = src.join("model.safetensors");
     let tensors = candle_core::safetensors::load(&src_weights, &Device::Cpu)
         .with_context(|| format!("reading {}", src_weights.display()))?;
+    let mut tensors: Vec<(String, Tensor)> = tensors.into_iter().collect();
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let mut kept: HashMap<String, Tensor> = HashMap::new();
     for (name, tensor) in tensors {
         // The pooler feeds BERT's next-sentence head, which sentence embeddings don't use, and

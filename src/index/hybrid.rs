@@ -2,7 +2,9 @@
 //!
 //! The words of a query find what a caller *names*; a sentence-embedding model finds what a
 //! caller *describes* in words the runbook does not use. The two rankings are combined by
-//! reciprocal rank fusion, which needs no common scale between BM25 scores and cosines. The
+//! reciprocal rank fusion, which needs no common scale between BM25 scores and cosines, each
+//! place weighed by how strong its evidence is (how many words matched; how near the section
+//! is), so that weak evidence in both rankings does not outrank strong evidence in one. The
 //! model only adds: an exact name (app id, alias, host, IP, URL, title) still answers first,
 //! and filters, quoted phrases and `-excluded` words hold for every hit, whichever ranking
 //! found it. The index never sees the model: it is handed the nearest sections by content key
