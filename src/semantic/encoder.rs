@@ -12,6 +12,14 @@
 //! loaded: f32 arithmetic on the CPU is both faster and closer to the reference than f16. The
 //! embedded bytes are checked against `SHA256SUMS` by `build.rs` when the binary is built, not at
 //! every start, because hashing 45 MB would cost a one-shot CLI search ~100 ms.
+//!
+//! Threads: candle splits each matrix product over `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS`
+//! threads (default: every physical core), and its element-wise kernels spin-wait between calls.
+//! On 2 cores (release, 150-word sections) that split gives 11–13 sections/s, while one thread
+//! per call with one call per core gives 16/s; a lone query, though, takes 6.9 ms split over both
+//! cores and 9.4 ms on one. Under CPU contention the split degrades badly (spinning threads
+//! compete with the busy core), so callers that run several encodes at once should set both
+//! variables to 1.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -451,8 +459,10 @@ fn widen_all(tensors: Vec<Stored<'_>>) -> candle_core::Result<Vec<(String, Tenso
 
 /// A tensor's values as f32, or `None` if it does not hold f16 or f32 numbers.
 ///
-/// The per-element work happens inside `half` and `bytemuck`, which stay fast in debug builds
-/// (see the dev profile in Cargo.toml); a loop here would make every test's load take ~0.5 s.
+/// f16 is widened a whole slice at a time (F16C instructions where the CPU has them): 6 ms for
+/// all 22.7 M weights in release, against ~25 ms element by element. The bytes are read as
+/// native-endian, which is little-endian, as safetensors stores them, on every x86-64 and
+/// AArch64 machine.
 fn widen(dtype: DType, data: &[u8]) -> Option<Vec<f32>> {
     match dtype {
         DType::F16 => {
