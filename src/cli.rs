@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::auth::Access;
 use crate::config::Book;
 use crate::error::Error;
 use crate::index::RefreshReport;
-use crate::knowledge_base::KnowledgeBase;
+use crate::knowledge_base::{KnowledgeBase, SearchMode};
 use crate::remote::RemoteKnowledgeBase;
 use crate::results::{RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
@@ -74,6 +75,11 @@ pub enum Command {
         /// has an upstream.
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
         pull: Option<u64>,
+        /// Run `check --live` every HOURS hours (off by default): runbooks whose servers no
+        /// longer resolve to their IPs, or whose URLs stop answering, are marked stale in the
+        /// results until fixed. The first run is one period after the last recorded one.
+        #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u64).range(1..=8_760))]
+        verify_every: Option<u64>,
     },
     /// Search the runbooks: plain words, "phrases", -excluded, owner: hosting: tag: host: system:
     Search {
@@ -90,6 +96,10 @@ pub enum Command {
         /// and which fields each word matched.
         #[arg(long)]
         explain: bool,
+        /// Answer as at this moment (RFC 3339, e.g. 2026-11-28T03:00:00Z): who on an answer card
+        /// is reachable then, which reviews are overdue. Default: now, or RUNBOOK_NOW.
+        #[arg(long, value_name = "TIME", value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
     },
     /// Show a runbook's fact card and its Login section.
     Show {
@@ -101,6 +111,10 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Show who is reachable at this moment (RFC 3339, e.g. 2026-11-28T03:00:00Z) instead
+        /// of now. Default: now, or RUNBOOK_NOW.
+        #[arg(long, value_name = "TIME", value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
     },
     /// Create a new runbook from templates/runbook.md.
     New {
@@ -122,6 +136,13 @@ pub enum Command {
         /// Output format; `github` prints workflow commands that annotate the lines in CI.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// Also check that the runbooks are still true: every server host resolves (to its
+        /// `ip`, when given) and every URL answers (HEAD, then GET; 5 s each). Findings are
+        /// warnings (ip-mismatch, host-unresolved, url-unreachable), recorded in the index
+        /// folder so searches mark those runbooks stale. Without it, check never touches the
+        /// network.
+        #[arg(long)]
+        live: bool,
     },
     /// Build or refresh the on-disk search index, then compute the sentence vectors of the
     /// sections that lack one (for search by meaning).
@@ -250,8 +271,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 limit,
                 json,
                 explain,
-            } => search(&answers, &query, limit, json, explain, None),
-            Command::Show { app, section, json } => show(&answers, &app, section.as_deref(), json),
+                at,
+            } => search(&answers, &query, limit, json, explain, None, at),
+            Command::Show {
+                app,
+                section,
+                json,
+                at,
+            } => show(&answers, &app, section.as_deref(), json, at),
             _ => bail!("--server works with `search`, `show` and `misses` only"),
         };
     }
@@ -266,12 +293,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             no_watch,
             allow_anonymous,
             pull,
-        } => serve(book, &bind, no_watch, allow_anonymous, pull),
+            verify_every,
+        } => serve(book, &bind, no_watch, allow_anonymous, pull, verify_every),
         Command::Search {
             query,
             limit,
             json,
             explain,
+            at,
         } => {
             // The folder is listed while the index opens and answers.
             let listing = BackgroundListing::start(&book);
@@ -282,21 +311,28 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 json,
                 explain,
                 Some(listing),
+                at,
             )
         }
-        Command::Show { app, section, json } => show(
+        Command::Show {
+            app,
+            section,
+            json,
+            at,
+        } => show(
             &Answers::Local(Box::new(open_fresh(book)?)),
             &app,
             section.as_deref(),
             json,
+            at,
         ),
         Command::New {
             app,
             hosting,
             owner,
         } => new_runbook(&book, &app, hosting.as_deref(), owner.as_deref()),
-        Command::Check { json, format } => {
-            check(&book, if json { CheckFormat::Json } else { format })
+        Command::Check { json, format, live } => {
+            check(&book, if json { CheckFormat::Json } else { format }, live)
         }
         Command::Index {
             rebuild,
@@ -358,7 +394,9 @@ impl Answers {
         limit: usize,
         explain: bool,
         listing: Option<BackgroundListing>,
+        at: Option<DateTime<Utc>>,
     ) -> anyhow::Result<SearchResults> {
+        let now = crate::clock::at_or_now(at)?;
         match self {
             Answers::Local(kb) if kb.wants_model(query) => {
                 // The query describes something: bring the index up to date first, then give
@@ -375,29 +413,36 @@ impl Answers {
                         vectors.skipped
                     );
                 }
-                if explain {
-                    return Ok(kb.search_explained(query, limit)?);
-                }
-                Ok(kb.search(query, limit)?)
+                Ok(kb.search_at(query, limit, SearchMode::Hybrid, explain, now)?)
             }
             Answers::Local(kb) => {
-                let (results, report) =
-                    with_progress(|progress| kb.search_fresh(query, limit, listing, progress))?;
+                let (results, report) = with_progress(|progress| {
+                    kb.search_fresh(query, limit, listing, progress, now)
+                })?;
                 note_problems(&report);
                 if explain {
                     // Explaining re-runs each word's queries; only worth it when asked.
-                    return Ok(kb.search_explained(query, limit)?);
+                    return Ok(kb.search_at(query, limit, SearchMode::Hybrid, true, now)?);
                 }
                 Ok(results)
             }
-            Answers::Remote(remote) => Ok(remote.search(query, limit, explain)?),
+            Answers::Remote(remote) => {
+                Ok(remote.search(query, limit, explain, crate::clock::at_or_fixed(at)?)?)
+            }
         }
     }
 
-    fn details(&self, app: &str, section: Option<&str>) -> crate::Result<RunbookDetails> {
+    fn details(
+        &self,
+        app: &str,
+        section: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> crate::Result<RunbookDetails> {
         match self {
-            Answers::Local(kb) => kb.details(&kb.runbook(app)?, section, today()),
-            Answers::Remote(remote) => remote.details(app, section),
+            Answers::Local(kb) => {
+                kb.details(&kb.runbook(app)?, section, crate::clock::at_or_now(at)?)
+            }
+            Answers::Remote(remote) => remote.details(app, section, crate::clock::at_or_fixed(at)?),
         }
     }
 }
@@ -409,8 +454,9 @@ fn search(
     json: bool,
     explain: bool,
     listing: Option<BackgroundListing>,
+    at: Option<DateTime<Utc>>,
 ) -> anyhow::Result<u8> {
-    let results = answers.search(&query.join(" "), limit, explain, listing)?;
+    let results = answers.search(&query.join(" "), limit, explain, listing, at)?;
     if json {
         print_json(&results)?;
     } else {
@@ -433,8 +479,14 @@ fn print_misses(misses: &[crate::misses::Miss], json: bool) -> anyhow::Result<u8
     Ok(exit::OK)
 }
 
-fn show(answers: &Answers, app: &str, section: Option<&str>, json: bool) -> anyhow::Result<u8> {
-    let details = match answers.details(app, section) {
+fn show(
+    answers: &Answers,
+    app: &str,
+    section: Option<&str>,
+    json: bool,
+    at: Option<DateTime<Utc>>,
+) -> anyhow::Result<u8> {
+    let details = match answers.details(app, section, at) {
         Err(Error::NotFound(_)) => return not_found(answers, app),
         Err(e @ Error::NoSuchSection { .. }) => {
             let _ = writeln!(anstream::stderr(), "{e}");
@@ -476,8 +528,12 @@ fn note_problems(report: &RefreshReport) {
     }
 }
 
-fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
-    let report = crate::lint::check(book, today());
+fn check(book: &Book, format: CheckFormat, live: bool) -> anyhow::Result<u8> {
+    let report = if live {
+        check_live(book)?
+    } else {
+        crate::lint::check(book, crate::clock::local_date(crate::clock::now()?))
+    };
     match format {
         CheckFormat::Text => print(&terminal::check_report(&report)),
         CheckFormat::Json => print_json(&report)?,
@@ -490,9 +546,34 @@ fn check(book: &Book, format: CheckFormat) -> anyhow::Result<u8> {
     })
 }
 
+/// `check --live`: the check plus the network checks, with a progress bar on a terminal, and
+/// the drift it found recorded for searches.
+fn check_live(book: &Book) -> anyhow::Result<crate::lint::Report> {
+    let now = crate::clock::now()?;
+    let settings = crate::lint::probe::Settings::default();
+    let (report, drift) = with_shared_progress("checking", "addresses", 1, |progress| {
+        Ok(crate::lint::check_live(
+            book,
+            crate::clock::local_date(now),
+            now,
+            &settings,
+            &crate::lint::probe::SystemResolver,
+            progress,
+        ))
+    })?;
+    let path = crate::drift::DriftRecord::file_in(&book.state_dir);
+    if let Err(e) = drift.save(&path) {
+        let _ = writeln!(
+            anstream::stderr(),
+            "note: cannot record the findings for searches ({e}); the report below is complete"
+        );
+    }
+    Ok(report)
+}
+
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     let mut message = format!("no runbook is called {name:?} (by app id, alias, host, IP or URL)");
-    let results = answers.search(name, 3, false, None)?;
+    let results = answers.search(name, 3, false, None, None)?;
     if !results.hits.is_empty() {
         message.push_str("; did you mean: ");
         let names: Vec<String> = results
@@ -512,6 +593,7 @@ fn serve(
     no_watch: bool,
     allow_anonymous: bool,
     pull: Option<u64>,
+    verify_every: Option<u64>,
 ) -> anyhow::Result<u8> {
     use std::net::ToSocketAddrs;
     let addr = bind
@@ -519,6 +601,8 @@ fn serve(
         .ok()
         .and_then(|mut addrs| addrs.next())
         .with_context(|| format!("--bind {bind:?} is not an address like 127.0.0.1:7878"))?;
+    // A malformed RUNBOOK_NOW would fail every request: refuse to start instead.
+    crate::clock::now()?;
     let access = Access::load(&book)?;
     if access.is_none() && !addr.ip().is_loopback() && !allow_anonymous {
         bail!(
@@ -554,6 +638,7 @@ fn serve(
         addr,
         !no_watch,
         follow,
+        verify_every.map(|hours| std::time::Duration::from_secs(hours * 3600)),
     ))?;
     Ok(exit::OK)
 }
@@ -641,6 +726,29 @@ fn with_progress_of<T>(
     things: &str,
     work: impl FnOnce(crate::index::Progress) -> crate::Result<T>,
 ) -> anyhow::Result<T> {
+    // Only worth showing when there is much to read.
+    with_progress_from(doing, things, 200, work)
+}
+
+/// [`with_progress_of`], showing the bar once there are at least `at_least` things to do.
+fn with_progress_from<T>(
+    doing: &str,
+    things: &str,
+    at_least: usize,
+    work: impl FnOnce(crate::index::Progress) -> crate::Result<T>,
+) -> anyhow::Result<T> {
+    with_shared_progress(doing, things, at_least, |progress| {
+        work(&mut |done, total| progress(done, total))
+    })
+}
+
+/// [`with_progress_from`] for work that reports progress from several threads.
+fn with_shared_progress<T>(
+    doing: &str,
+    things: &str,
+    at_least: usize,
+    work: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> crate::Result<T>,
+) -> anyhow::Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
@@ -651,17 +759,16 @@ fn with_progress_of<T>(
         );
         bar
     });
-    let mut progress = |done: usize, total: usize| {
+    let progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
-            // Only worth showing when there is much to read.
-            if total >= 200 && bar.is_hidden() {
+            if total >= at_least && bar.is_hidden() {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }
     };
-    let result = work(&mut progress);
+    let result = work(&progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -762,4 +869,11 @@ fn warn_all(warnings: &[String]) {
     for w in warnings {
         let _ = writeln!(anstream::stderr(), "warning: {w}");
     }
+}
+
+/// Reads `--at`: an RFC 3339 time.
+fn parse_at(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not a time like 2026-11-28T03:00:00Z (RFC 3339): {e}"))
 }

@@ -60,6 +60,14 @@ pub enum Error {
     #[error("semantic search: {0}")]
     Semantic(String),
 
+    /// A moment given with `--at`, `?at=` or `RUNBOOK_NOW` that is not RFC 3339.
+    #[error("{given_by}: {value:?} is not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")]
+    Clock {
+        given_by: String,
+        value: String,
+        message: String,
+    },
+
     /// Nothing known by this name.
     #[error("no runbook found for {0:?}")]
     NotFound(String),

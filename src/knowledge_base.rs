@@ -3,11 +3,14 @@
 //!
 //! Callers ask questions (search, look up, show); they never touch files or tantivy directly.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::clock;
 use crate::config::Book;
+use crate::drift::DriftRecord;
 use crate::error::{Error, Result};
 use crate::history::{History, LastChange};
 use crate::index::{Progress, RefreshReport, SearchIndex};
@@ -19,7 +22,7 @@ use crate::runbook::Runbook;
 use crate::semantic::{self, FillReport, Semantic};
 use crate::source;
 
-/// Today's date, for review status.
+/// Today's date on this machine's calendar, for review status.
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -34,6 +37,10 @@ pub struct KnowledgeBase {
     history: RwLock<Option<Arc<History>>>,
     /// Sentence vectors and the model, for ranking by meaning as well as by words.
     semantic: Semantic,
+    /// What the last `check --live` found, read from the state folder on first use.
+    drift: RwLock<Option<Arc<DriftRecord>>>,
+    /// Bumped when the drift record is replaced: answers mark different runbooks stale.
+    drift_version: AtomicU64,
 }
 
 /// Which rankings a search uses.
@@ -62,6 +69,8 @@ impl KnowledgeBase {
             index: RwLock::new(Arc::new(index)),
             history: RwLock::new(None),
             semantic,
+            drift: RwLock::new(None),
+            drift_version: AtomicU64::new(0),
         })
     }
 
@@ -127,14 +136,26 @@ impl KnowledgeBase {
         self.search_mode(query, limit, SearchMode::Hybrid, false)
     }
 
-    /// [`KnowledgeBase::search`] with the rankings to use, and each hit's explanation when
-    /// `explain` is set.
+    /// [`KnowledgeBase::search_at`] at the moment [`clock::now`] says.
     pub fn search_mode(
         &self,
         query: &str,
         limit: usize,
         mode: SearchMode,
         explain: bool,
+    ) -> Result<SearchResults> {
+        self.search_at(query, limit, mode, explain, clock::now()?)
+    }
+
+    /// Searches with the rankings `mode` names, and each hit's explanation when `explain` is
+    /// set. `now` decides which reviews are overdue and who on an answer card is reachable.
+    pub fn search_at(
+        &self,
+        query: &str,
+        limit: usize,
+        mode: SearchMode,
+        explain: bool,
+        now: DateTime<Utc>,
     ) -> Result<SearchResults> {
         let index = self.index();
         let mut results = match mode {
@@ -159,8 +180,49 @@ impl KnowledgeBase {
                 index.search_semantic_only(query, limit, explain, &nearest)?
             }
         };
-        results.answer = self.answer(query)?;
+        self.mark_stale(&mut results.hits, clock::local_date(now));
+        results.answer = self.answer_at(query, now)?;
         Ok(results)
+    }
+
+    /// Says, on each hit, why its runbook may no longer be true.
+    fn mark_stale(&self, hits: &mut [crate::results::Hit], today: NaiveDate) {
+        let drift = self.drift();
+        for hit in hits {
+            hit.stale = overdue_reason(hit.review_due, today).into_iter().collect();
+            if !drift.is_empty() && drift.runbooks.contains_key(&hit.path) {
+                hit.stale
+                    .extend(drift.reasons(&hit.path, self.file_hash(&hit.path)));
+            }
+        }
+    }
+
+    /// The content hash of the runbook file at `path` as it is now (0 when it cannot be read).
+    fn file_hash(&self, path: &str) -> u64 {
+        source::stat(&self.book, &self.book.root.join(path))
+            .and_then(|file| source::read(&file, self.book.settings.max_file_bytes).ok())
+            .map_or(0, |text| text.hash)
+    }
+
+    /// What the last `check --live` found, read from the state folder on first use. A damaged
+    /// record is logged and treated as empty.
+    pub fn drift(&self) -> Arc<DriftRecord> {
+        loaded_once(&self.drift, || {
+            let path = DriftRecord::file_in(&self.book.state_dir);
+            DriftRecord::load(&path).unwrap_or_else(|e| {
+                tracing::warn!("{e}");
+                DriftRecord::default()
+            })
+        })
+    }
+
+    /// Keeps a new live check's findings: saved in the state folder (when it can be written)
+    /// and used by every answer from now on.
+    pub fn set_drift(&self, record: DriftRecord) -> Result<()> {
+        let saved = record.save(&DriftRecord::file_in(&self.book.state_dir));
+        *self.drift.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(record));
+        self.drift_version.fetch_add(1, Ordering::Relaxed);
+        saved
     }
 
     /// The sections nearest in meaning to a query that describes something; `None` when the
@@ -216,6 +278,7 @@ impl KnowledgeBase {
         index
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .wrapping_add(self.semantic.version())
+            .wrapping_add(self.drift_version.load(Ordering::Relaxed) << 48)
     }
 
     /// Searches and makes sure the answer reflects the runbook folder as it is now. The folder
@@ -227,12 +290,14 @@ impl KnowledgeBase {
         limit: usize,
         listing: Option<source::BackgroundListing>,
         progress: Progress,
+        now: DateTime<Utc>,
     ) -> Result<(SearchResults, RefreshReport)> {
         let listing = listing.unwrap_or_else(|| source::BackgroundListing::start(&self.book));
-        let first = self.search(query, limit);
+        let search = || self.search_at(query, limit, SearchMode::Hybrid, false, now);
+        let first = search();
         let report = self.refresh_falling_back(false, Some(listing.finish()), progress)?;
         if report.updated > 0 || report.removed > 0 {
-            return Ok((self.search(query, limit)?, report));
+            return Ok((search()?, report));
         }
         Ok((first?, report))
     }
@@ -240,6 +305,11 @@ impl KnowledgeBase {
     /// The runbook a query names exactly, with its login steps; `None` when it names none or
     /// several.
     pub fn answer(&self, query: &str) -> Result<Option<RunbookDetails>> {
+        self.answer_at(query, clock::now()?)
+    }
+
+    /// [`KnowledgeBase::answer`], with reachability and review status at `now`.
+    pub fn answer_at(&self, query: &str, now: DateTime<Utc>) -> Result<Option<RunbookDetails>> {
         let query = query.trim();
         if query.is_empty() || query.len() > 512 {
             return Ok(None);
@@ -250,7 +320,7 @@ impl KnowledgeBase {
         };
         // A runbook that cannot be read right now simply gets no answer card.
         match self.runbook(&only.app) {
-            Ok(runbook) => Ok(Some(self.details(&runbook, None, today())?)),
+            Ok(runbook) => Ok(Some(self.details(&runbook, None, now)?)),
             Err(_) => Ok(None),
         }
     }
@@ -276,18 +346,9 @@ impl KnowledgeBase {
 
     /// The git history of the runbook folder, read on first use.
     pub fn history(&self) -> Arc<History> {
-        if let Some(history) = self
-            .history
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            return history.clone();
-        }
-        let mut slot = self.history.write().unwrap_or_else(|p| p.into_inner());
-        // Another thread may have loaded it while this one waited for the lock.
-        slot.get_or_insert_with(|| Arc::new(History::load(&self.book.root, &self.book.src)))
-            .clone()
+        loaded_once(&self.history, || {
+            History::load(&self.book.root, &self.book.src)
+        })
     }
 
     /// Reads the git history again, for when the checkout moved (a pull). Pages being rendered
@@ -324,16 +385,23 @@ impl KnowledgeBase {
             .map_err(Error::Runbook)
     }
 
-    /// What `show` displays: facts, review status, sections, and the named section (the Login
-    /// section when `section` is `None`). `Err(NotFound)` when a named section does not exist.
+    /// What `show` displays: facts, who is reachable at `now`, review status, sections, and
+    /// the named section (the Login section when `section` is `None`). `Err(NotFound)` when a
+    /// named section does not exist.
     pub fn details(
         &self,
         runbook: &Runbook,
         section: Option<&str>,
-        today: NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<RunbookDetails> {
-        let mut details = details(&self.book, &self.history(), runbook, section, today)?;
+        let mut details = details(&self.book, &self.history(), runbook, section, now)?;
         details.edit_url = self.edit_url(&runbook.path);
+        let drift = self.drift();
+        if drift.runbooks.contains_key(&runbook.path) {
+            details
+                .stale
+                .extend(drift.reasons(&runbook.path, self.file_hash(&runbook.path)));
+        }
         Ok(details)
     }
 }
@@ -346,8 +414,9 @@ pub fn details(
     history: &History,
     runbook: &Runbook,
     section: Option<&str>,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<RunbookDetails> {
+    let today = clock::local_date(now);
     let chosen = match section {
         Some(name) => Some(runbook.section(name).ok_or_else(|| Error::NoSuchSection {
             section: name.to_string(),
@@ -360,18 +429,27 @@ pub fn details(
         .review_every_days
         .unwrap_or(book.settings.review_every_days);
     let due = facts.review_due(book.settings.review_every_days);
+    let mut facts = facts.clone();
+    facts.contacts = facts.contacts.into_iter().map(|c| c.at(now)).collect();
+    let call_first = facts
+        .contacts
+        .iter()
+        .position(|c| c.reachable_now == Some(true));
     Ok(RunbookDetails {
         path: runbook.path.clone(),
         last_change: history.last_change(&runbook.path).cloned(),
         edit_url: None,
         advice: facts.hosting.map(|h| h.advice().to_string()),
-        facts: facts.clone(),
+        facts,
+        at: Some(now),
+        call_first,
         review: Review {
-            reviewed: facts.reviewed,
+            reviewed: runbook.facts.reviewed,
             every_days,
             due,
             overdue: due.is_some_and(|d| d < today),
         },
+        stale: overdue_reason(due, today).into_iter().collect(),
         sections: runbook
             .sections
             .iter()
@@ -389,4 +467,21 @@ pub fn details(
             markdown: runbook.section_markdown(s).trim_end().to_string(),
         }),
     })
+}
+
+/// "review overdue since 2026-05-01" when the review was due before `today`.
+fn overdue_reason(due: Option<NaiveDate>, today: NaiveDate) -> Option<String> {
+    due.filter(|due| *due < today)
+        .map(|due| format!("review overdue since {due}"))
+}
+
+/// The value in `slot`, loaded by `load` on first use. A lock poisoned by a panic elsewhere
+/// still holds a whole value (it is only ever replaced whole), so it is used as it is.
+fn loaded_once<T>(slot: &RwLock<Option<Arc<T>>>, load: impl FnOnce() -> T) -> Arc<T> {
+    if let Some(value) = slot.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        return value.clone();
+    }
+    let mut slot = slot.write().unwrap_or_else(|p| p.into_inner());
+    // Another thread may have loaded it while this one waited for the lock.
+    slot.get_or_insert_with(|| Arc::new(load())).clone()
 }

@@ -14,7 +14,9 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod drift;
 pub mod error;
 pub mod history;
 pub mod index;
@@ -28,6 +30,7 @@ pub mod results;
 pub mod runbook;
 pub mod semantic;
 pub mod source;
+mod state_file;
 pub mod views;
 pub mod watch;
 pub mod web;

@@ -16,7 +16,6 @@
 //! corrupt file starts an empty log: the log is a help for authors, not worth refusing to serve.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -336,17 +335,11 @@ fn snapshot(state: &State) -> Vec<Miss> {
 }
 
 fn write_atomically(path: &Path, misses: &[Miss]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let io = |e: std::io::Error| Error::io(path, e);
-    std::fs::create_dir_all(dir).map_err(io)?;
     let bytes = serde_json::to_vec_pretty(misses).map_err(|e| Error::Misses {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    crate::state_file::write_atomically(path, &bytes).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -39,21 +40,35 @@ impl RemoteKnowledgeBase {
     }
 
     /// A search; `explain` asks for each hit's score breakdown.
-    pub fn search(&self, query: &str, limit: usize, explain: bool) -> Result<SearchResults> {
+    /// `at` asks about that moment instead of the server's now.
+    pub fn search(
+        &self,
+        query: &str,
+        limit: usize,
+        explain: bool,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<SearchResults> {
         let mut url = format!("{}/api/search?q={}&limit={limit}", self.base, encode(query));
         if explain {
             url.push_str("&explain=1");
         }
+        push_at(&mut url, at);
         self.get(&url, query, None)
     }
 
-    /// The details `show` prints; `section` as with `--section`.
-    pub fn details(&self, app: &str, section: Option<&str>) -> Result<RunbookDetails> {
-        let mut url = format!("{}/api/runbooks/{}", self.base, encode(app));
+    /// The details `show` prints; `section` as with `--section`, `at` as with `--at`.
+    pub fn details(
+        &self,
+        app: &str,
+        section: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<RunbookDetails> {
+        let mut url = format!("{}/api/runbooks/{}?", self.base, encode(app));
         if let Some(section) = section {
-            url.push_str("?section=");
+            url.push_str("&section=");
             url.push_str(&encode(section));
         }
+        push_at(&mut url, at);
         self.get(&url, app, section)
     }
 
@@ -110,6 +125,16 @@ impl ReadJsonLenient for ureq::Body {
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default()
+    }
+}
+
+/// Adds `&at=` for a moment other than the server's now.
+fn push_at(url: &mut String, at: Option<DateTime<Utc>>) {
+    if let Some(at) = at {
+        url.push_str("&at=");
+        url.push_str(&encode(
+            &at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ));
     }
 }
 

@@ -76,6 +76,14 @@ pub struct Hit {
     pub anchor: String,
     /// HTML: escaped text with matches in `<mark>`.
     pub snippet: String,
+    /// When the runbook's next review is due (`reviewed` plus the review period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_due: Option<chrono::NaiveDate>,
+    /// Why the runbook may no longer be true (its review is overdue, or the last
+    /// `check --live` found drift), so the desk double-checks before acting on it; empty when
+    /// there is no reason to doubt it.
+    #[serde(default)]
+    pub stale: Vec<String>,
     /// Why the hit scored as it did; only when asked for (`--explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<Explanation>,
@@ -151,7 +159,16 @@ pub struct RunbookDetails {
     pub advice: Option<String>,
     #[serde(flatten)]
     pub facts: crate::runbook::Facts,
+    /// The moment reachability and review status are given for (RFC 3339, UTC).
+    #[serde(default)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Index in `contacts` of the first contact, in escalation order, who is reachable at the
+    /// moment asked about; `null` when none is (or nobody's hours can be read).
+    pub call_first: Option<usize>,
     pub review: Review,
+    /// Why the runbook may no longer be true; see [`Hit::stale`].
+    #[serde(default)]
+    pub stale: Vec<String>,
     pub sections: Vec<SectionRef>,
     /// The section asked for, or the Login section.
     pub section: Option<SectionText>,

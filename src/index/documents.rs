@@ -113,6 +113,12 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         if let Some(hosting) = f.hosting {
             doc.add_text(fields.hosting, hosting.as_str());
         }
+        if let Some(reviewed) = f.reviewed {
+            doc.add_text(fields.reviewed, reviewed.to_string());
+        }
+        if let Some(days) = f.review_every_days {
+            doc.add_u64(fields.review_every_days, u64::from(days));
+        }
         if first {
             doc.add_text(fields.first, "1");
         }

@@ -101,6 +101,8 @@ pub struct SearchIndex {
     generation: AtomicU64,
     /// Query-time synonyms: built-in plus the book's `[preprocessor.runbook.synonyms]`.
     synonyms: Synonyms,
+    /// The book's review period, for runbooks that set none: hits say when a review is due.
+    review_every_days: u32,
 }
 
 struct WriteState {
@@ -127,6 +129,7 @@ impl SearchIndex {
             }
         };
         index.synonyms = Synonyms::new(&book.settings.synonyms);
+        index.review_every_days = book.settings.review_every_days;
         Ok(index)
     }
 
@@ -134,6 +137,7 @@ impl SearchIndex {
     pub fn in_memory_for(book: &Book) -> Result<SearchIndex> {
         let mut index = SearchIndex::in_memory()?;
         index.synonyms = Synonyms::new(&book.settings.synonyms);
+        index.review_every_days = book.settings.review_every_days;
         Ok(index)
     }
 
@@ -209,6 +213,7 @@ impl SearchIndex {
             warnings: Vec::new(),
             generation: AtomicU64::new(next_generation()),
             synonyms: Synonyms::new(&Default::default()),
+            review_every_days: crate::config::Settings::default().review_every_days,
         })
     }
 

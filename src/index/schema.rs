@@ -17,7 +17,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;
@@ -62,6 +62,10 @@ pub struct Fields {
     /// tag and system are on the runbook document only.
     pub owner: Field,
     pub hosting: Field,
+    /// `reviewed` (as `YYYY-MM-DD`) and the runbook's own `review_every_days`, stored on every
+    /// document like owner and hosting, so a hit can say its review is overdue.
+    pub reviewed: Field,
+    pub review_every_days: Field,
     pub tag: Field,
     pub system: Field,
     /// Host names and IPs, analyzed as identifiers so `host:billing01` matches. Runbook document
@@ -111,6 +115,8 @@ pub fn build() -> (Schema, Fields) {
         ids: b.add_text_field("ids", STRING),
         owner: b.add_text_field("owner", STRING | STORED),
         hosting: b.add_text_field("hosting", STRING | STORED),
+        reviewed: b.add_text_field("reviewed", STORED),
+        review_every_days: b.add_u64_field("review_every_days", STORED),
         tag: b.add_text_field("tag", STRING),
         system: b.add_text_field("system", STRING),
         host: b.add_text_field("host", text(analyzer::IDENT, false)),

@@ -247,6 +247,18 @@ impl SearchIndex {
         }
     }
 
+    /// When the hit's runbook is next due for review, from its stored review facts.
+    fn review_due(&self, doc: &TantivyDocument) -> Option<chrono::NaiveDate> {
+        let f = self.fields();
+        let reviewed =
+            chrono::NaiveDate::parse_from_str(&text(doc, f.reviewed), "%Y-%m-%d").ok()?;
+        let every_days = doc
+            .get_first(f.review_every_days)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(u64::from(self.review_every_days));
+        reviewed.checked_add_days(chrono::Days::new(every_days))
+    }
+
     pub(super) fn hit(
         &self,
         doc: &TantivyDocument,
@@ -283,6 +295,8 @@ impl SearchIndex {
             section,
             anchor: text(doc, f.anchor),
             snippet,
+            review_due: self.review_due(doc),
+            stale: Vec::new(),
             explain: None,
         }
     }

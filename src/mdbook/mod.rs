@@ -201,10 +201,12 @@ impl Assembler {
     /// A runbook's page: its body under its title, with the fact card.
     fn page(&self, runbook: &Runbook) -> String {
         // Without a section name this cannot fail; should it, the page goes without a card.
-        let card =
-            crate::knowledge_base::details(&self.book, &self.history, runbook, None, self.today)
-                .map(|details| page::card(&details, self.format))
-                .unwrap_or_default();
+        // A static page is read long after it is built: who is reachable is worked out by the
+        // reader's browser (see `page::card`), so the moment given here only dates the review.
+        let built = self.today.and_time(chrono::NaiveTime::MIN).and_utc();
+        let card = crate::knowledge_base::details(&self.book, &self.history, runbook, None, built)
+            .map(|details| page::card(&details, self.format))
+            .unwrap_or_default();
         page::compose(&runbook.facts.title, &runbook.body, &card)
     }
 
@@ -506,6 +508,40 @@ mod tests {
             .unwrap_or_else(|| panic!("no chapter {name}"))["content"]
             .as_str()
             .unwrap()
+    }
+
+    #[test]
+    fn the_book_card_leaves_who_is_reachable_to_the_readers_clock() {
+        let dir = knowledge_base();
+        let book = Book::load(dir.path()).unwrap();
+        let text = "---\ntitle: Desk\nhosting: self\nowner: t\ncontacts:\n  - name: Day desk\n    \
+            hours: Mon-Fri 09:00-17:00 Europe/London\n  - name: Someone\n    hours: ask around\n---\n# Desk\n";
+        let runbook = Runbook::parse("runbooks/desk.md", "desk.md", text).unwrap();
+        let built = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let details = crate::knowledge_base::details(
+            &book,
+            &History::default(),
+            &runbook,
+            None,
+            built.and_time(chrono::NaiveTime::MIN).and_utc(),
+        )
+        .unwrap();
+        let card = page::card(&details, page::CardFormat::Html);
+        // Monday to Friday (bits 0-4), 09:00 to 17:00 in minutes, in the contact's own zone.
+        assert!(
+            card.contains(r#"data-schedule="31,540,1020,Europe/London" data-who="1. Day desk""#),
+            "{card}"
+        );
+        assert_eq!(
+            card.matches("data-schedule=\"").count(),
+            1,
+            "free text has none"
+        );
+        assert!(
+            card.contains("<script>") && card.contains("rb-call-first"),
+            "{card}"
+        );
+        assert!(!card.contains("\n\n"), "one HTML block: {card}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -108,8 +108,30 @@ pub struct Contact {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<String>,
+    /// Whether the contact can be called at the moment the runbook is shown for; `null` when
+    /// `hours` is missing or not a schedule [`super::hours`] can read. Computed when shown
+    /// (see [`Contact::at`]), never taken from front matter.
+    #[serde(default)]
+    pub reachable_now: Option<bool>,
+    /// When not reachable now: when the contact can be called next.
+    #[serde(default)]
+    pub next_reachable: Option<DateTime<Utc>>,
+    /// When reachable now on a schedule: when that ends (`null` for 24x7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachable_until: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl Contact {
+    /// The contact with its reachability at `at`, from its `hours`.
+    pub fn at(mut self, at: DateTime<Utc>) -> Contact {
+        let availability = super::hours::availability(self.hours.as_deref(), at);
+        self.reachable_now = availability.reachable_now;
+        self.next_reachable = availability.next_reachable;
+        self.reachable_until = availability.reachable_until;
+        self
+    }
 }
 
 /// Who wrote or sells the software, and when (not) to call them.
@@ -217,7 +239,17 @@ impl Facts {
             }
         }
         facts.servers = facts.records("servers", servers);
-        facts.contacts = facts.records("contacts", contacts);
+        // Reachability is computed when a runbook is shown; a front matter cannot claim it.
+        facts.contacts = facts
+            .records::<Contact>("contacts", contacts)
+            .into_iter()
+            .map(|c| Contact {
+                reachable_now: None,
+                next_reachable: None,
+                reachable_until: None,
+                ..c
+            })
+            .collect();
         if let Some(value) = vendor {
             match serde_json::from_value::<Vendor>(value.clone()) {
                 Ok(v) => facts.vendor = Some(v),

@@ -5,6 +5,7 @@
 
 pub mod facts;
 pub mod front_matter;
+pub mod hours;
 pub mod sections;
 
 use serde::Serialize;

@@ -10,6 +10,8 @@ use askama::Template;
 use crate::results::RunbookDetails;
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
+use crate::runbook::hours::Schedule;
+use crate::views::reach::{self, Reach};
 
 /// How a hosting value looks: a CSS class and the words on the badge.
 pub struct HostingView {
@@ -52,9 +54,20 @@ pub struct CardView {
     pub urls: Vec<UrlView>,
     pub review: String,
     pub overdue: bool,
+    /// Why the runbook may no longer be true (see [`RunbookDetails::stale`]).
+    pub stale: Vec<String>,
+    /// Whom to call first now, or that nobody is reachable (see [`reach::call_first_line`]).
+    pub call_first: Option<String>,
     pub extra: Vec<(String, String)>,
     /// The login steps, rendered and sanitized, on answer cards.
     pub login: Option<String>,
+}
+
+impl CardView {
+    /// Whether any contact's hours are a schedule (the static book then says who is open).
+    pub fn has_schedules(&self) -> bool {
+        self.contacts.iter().any(|c| !c.schedule.is_empty())
+    }
 }
 
 pub struct ContactView {
@@ -65,6 +78,17 @@ pub struct ContactView {
     pub tel: String,
     pub email: String,
     pub hours: String,
+    /// `open`, `closed` or `unknown`, for styling.
+    pub reach_class: &'static str,
+    /// "open now until 17:30 Europe/London"; empty when unknown.
+    pub reach: String,
+    /// The contact to call first now.
+    pub first: bool,
+    /// How the call-first line names the contact.
+    pub who: String,
+    /// The schedule as the browser needs it to say who is open when the page is read (the
+    /// static book): `Schedule`'s own text, or empty when `hours` is not a schedule.
+    pub schedule: String,
 }
 
 pub struct VendorView {
@@ -115,13 +139,27 @@ impl CardView {
             contacts: f
                 .contacts
                 .iter()
-                .map(|c| ContactView {
-                    name: text(&c.name),
-                    role: text(&c.role),
-                    tel: tel(&c.phone),
-                    phone: text(&c.phone),
-                    email: text(&c.email),
-                    hours: text(&c.hours),
+                .enumerate()
+                .map(|(i, c)| {
+                    let reach = Reach::of(c, details.at);
+                    ContactView {
+                        name: text(&c.name),
+                        role: text(&c.role),
+                        tel: tel(&c.phone),
+                        phone: text(&c.phone),
+                        email: text(&c.email),
+                        hours: text(&c.hours),
+                        reach_class: reach.class(),
+                        reach: reach.label(),
+                        first: details.call_first == Some(i),
+                        who: reach::who(i, c),
+                        schedule: c
+                            .hours
+                            .as_deref()
+                            .and_then(|h| Schedule::parse(h).ok())
+                            .map(|s| s.compact())
+                            .unwrap_or_default(),
+                    }
                 })
                 .collect(),
             vendor: f.vendor.as_ref().map(|v| VendorView {
@@ -152,6 +190,8 @@ impl CardView {
                 .collect(),
             review: review_line(details),
             overdue: details.review.overdue,
+            stale: details.stale.clone(),
+            call_first: reach::call_first_line(details),
             extra: f
                 .extra
                 .iter()

@@ -4,4 +4,5 @@
 pub mod card;
 pub mod github;
 pub mod markdown;
+pub mod reach;
 pub mod terminal;

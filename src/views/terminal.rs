@@ -13,6 +13,7 @@ use crate::misses::{Miss, MissKind};
 use crate::results::{Explanation, Facets, RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
+use crate::views::reach::{self, Reach};
 
 const WIDTH: usize = 80;
 const INDENT: &str = "    ";
@@ -24,6 +25,12 @@ fn bold() -> Style {
 }
 fn dim() -> Style {
     Style::new().dimmed()
+}
+fn warning() -> Style {
+    Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
+}
+fn open_style() -> Style {
+    Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
 }
 fn highlight() -> Style {
     Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
@@ -92,6 +99,9 @@ pub fn search_results(results: &SearchResults) -> String {
         );
         for line in wrap_snippet(&hit.snippet, WIDTH - INDENT.len()) {
             let _ = writeln!(out, "{INDENT}{line}");
+        }
+        for reason in &hit.stale {
+            let _ = writeln!(out, "{INDENT}{}⚠ stale: {reason}{:#}", warning(), warning());
         }
         if let Some(explain) = &hit.explain {
             explanation(&mut out, hit.score, explain);
@@ -241,14 +251,28 @@ pub fn details(d: &RunbookDetails) -> String {
     row("Owner", f.owner.as_deref().unwrap_or("unknown"));
     row("Summary", f.summary.as_deref().unwrap_or_default());
     row("System", f.system.as_deref().unwrap_or_default());
+    for reason in &d.stale {
+        row("STALE", &format!("{}{reason}{:#}", warning(), warning()));
+    }
+    if let Some(line) = reach::call_first_line(d) {
+        row("Now", &format!("{}{line}{:#}", bold(), bold()));
+    }
     for (i, c) in f.contacts.iter().enumerate() {
         let parts: Vec<&str> = [&c.name, &c.role, &c.phone, &c.email, &c.hours]
             .into_iter()
             .filter_map(|p| p.as_deref())
             .collect();
+        let status = Reach::of(c, d.at);
+        let status = match &status {
+            Reach::Open { .. } => {
+                format!(" {}[{}]{:#}", open_style(), status.label(), open_style())
+            }
+            Reach::Closed { .. } => format!(" {}[{}]{:#}", dim(), status.label(), dim()),
+            Reach::Unknown => String::new(),
+        };
         row(
             if i == 0 { "Escalate" } else { "" },
-            &format!("{}. {}", i + 1, parts.join(" · ")),
+            &format!("{}. {}{status}", i + 1, parts.join(" · ")),
         );
     }
     if let Some(v) = &f.vendor {
@@ -531,6 +555,8 @@ mod tests {
                 section: "Login".into(),
                 anchor: "login".into(),
                 snippet: "ssh to <mark>billing01</mark> &amp; check &lt;logs&gt;".into(),
+                review_due: None,
+                stale: Vec::new(),
                 explain: None,
             }],
             answer: None,

@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::metrics::IndexGauges;
 use super::{AppState, MAX_LIMIT, MAX_QUERY_CHARS, WebError};
-use crate::knowledge_base::today;
 use crate::misses::{Miss, Outcome};
 use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
 use crate::views::markdown;
@@ -33,9 +33,24 @@ pub struct SearchParams {
     /// results of that one were acted on.
     #[serde(default)]
     pub from: Option<String>,
+    /// The moment to answer for (RFC 3339): who on an answer card is reachable then.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// An `at=` parameter: `None` when absent or empty, 400 when not an RFC 3339 time.
+pub fn at_param(at: Option<&str>) -> Result<Option<DateTime<Utc>>, WebError> {
+    match at.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(at) => Ok(Some(crate::clock::parse(at, "at")?)),
+        None => Ok(None),
+    }
 }
 
 impl SearchParams {
+    pub fn at(&self) -> Result<Option<DateTime<Utc>>, WebError> {
+        at_param(self.at.as_deref())
+    }
+
     pub fn limit(&self, default: usize) -> usize {
         self.limit
             .as_deref()
@@ -78,13 +93,15 @@ pub async fn search(
 ) -> Result<Json<std::sync::Arc<SearchResults>>, WebError> {
     let query = params.query()?.to_string();
     let limit = params.limit(10);
+    let at = params.at()?;
     if params.explain() {
+        let now = crate::clock::at_or_now(at)?;
         let results = state
-            .blocking(move |kb| kb.search_explained(&query, limit))
+            .blocking(move |kb| kb.search_at(&query, limit, crate::SearchMode::Hybrid, true, now))
             .await??;
         return Ok(Json(std::sync::Arc::new(results)));
     }
-    let results = state.search(query.clone(), limit).await?;
+    let results = state.search(query.clone(), limit, at).await?;
     if params.counts() {
         // A program got the results; nobody is expected to open anything.
         let outcome = if results.total == 0 {
@@ -111,6 +128,8 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<RunbookSumma
 #[derive(Debug, Deserialize)]
 pub struct RunbookParams {
     pub section: Option<String>,
+    /// The moment to answer for (RFC 3339): who is reachable then.
+    pub at: Option<String>,
 }
 
 /// A runbook: `show`'s details plus the whole body as sanitized HTML.
@@ -128,10 +147,11 @@ pub async fn runbook(
     Path(app): Path<String>,
     Query(params): Query<RunbookParams>,
 ) -> Result<Json<RunbookPayload>, WebError> {
+    let now = crate::clock::at_or_now(at_param(params.at.as_deref())?)?;
     let payload = state
         .blocking(move |kb| -> crate::Result<RunbookPayload> {
             let runbook = kb.runbook(&app)?;
-            let details = kb.details(&runbook, params.section.as_deref(), today())?;
+            let details = kb.details(&runbook, params.section.as_deref(), now)?;
             Ok(RunbookPayload {
                 details,
                 html: markdown::render(&runbook),

@@ -22,6 +22,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::knowledge_base::KnowledgeBase;
@@ -124,26 +125,43 @@ impl AppState {
         }
     }
 
-    /// Searches, answering repeated questions from the cache while the index is unchanged.
+    /// Searches at the moment `at` (default: now), answering repeated questions from the cache
+    /// while the index is unchanged.
     pub(crate) async fn search(
         &self,
         query: String,
         limit: usize,
+        at: Option<DateTime<Utc>>,
     ) -> Result<Arc<crate::SearchResults>, WebError> {
         let started = Instant::now();
-        let generation = self.kb.generation();
-        if let Some(cached) = self.cache.get(generation, &query, limit) {
+        let now = crate::clock::at_or_now(at)?;
+        // Who is reachable and which reviews are overdue change with the clock, at minute
+        // granularity at most: an answer is kept for the minute it was computed in. Questions
+        // about another moment are rare and not kept.
+        let minute = u64::try_from(now.timestamp() / 60).unwrap_or_default();
+        let generation = self.kb.generation() ^ minute.wrapping_mul(0xA24B_AED4_963E_E407);
+        let cached = if at.is_none() {
+            self.cache.get(generation, &query, limit)
+        } else {
+            None
+        };
+        if let Some(cached) = cached {
             let mut answer = (*cached).clone();
             answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(Arc::new(answer));
         }
         let cache = self.cache.clone();
         let results = self
-            .blocking(move |kb| kb.search(&query, limit).map(|r| (query, r)))
+            .blocking(move |kb| {
+                kb.search_at(&query, limit, crate::SearchMode::Hybrid, false, now)
+                    .map(|r| (query, r))
+            })
             .await??;
         let (query, results) = results;
         let results = Arc::new(results);
-        cache.put(generation, &query, limit, results.clone());
+        if at.is_none() {
+            cache.put(generation, &query, limit, results.clone());
+        }
         Ok(results)
     }
 
@@ -231,6 +249,8 @@ pub enum WebError {
         message: String,
     },
     QueryTooLong,
+    /// A parameter the request got wrong, said in words (400).
+    BadRequest(String),
     Internal(String),
 }
 
@@ -242,6 +262,7 @@ impl From<crate::Error> for WebError {
                 kind: "section",
                 message: e.to_string(),
             },
+            e @ crate::Error::Clock { .. } => WebError::BadRequest(e.to_string()),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -348,6 +369,7 @@ pub async fn serve(
     addr: SocketAddr,
     watch: bool,
     follow: Option<Follow>,
+    verify_every: Option<Duration>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
 
@@ -392,6 +414,10 @@ pub async fn serve(
         ));
     }
 
+    if let Some(every) = verify_every {
+        tokio::spawn(verify_periodically(kb.clone(), every));
+    }
+
     let saver = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SAVE_MISSES_EVERY);
@@ -420,6 +446,50 @@ pub async fn serve(
     state.save_misses().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs `check --live` every `every` for as long as the server runs (`serve --verify-every`),
+/// so that searches mark the runbooks whose servers or URLs drifted. The first run comes one
+/// period after the last recorded one (at once when there is none), so restarts do not
+/// hammer every host in the book.
+async fn verify_periodically(kb: Arc<KnowledgeBase>, every: Duration) {
+    let last = kb.drift().checked_at;
+    let first_in = last
+        .and_then(|at| {
+            (at + every)
+                .signed_duration_since(chrono::Utc::now())
+                .to_std()
+                .ok()
+        })
+        .unwrap_or(Duration::ZERO);
+    tokio::time::sleep(first_in).await;
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let kb = kb.clone();
+        let outcome = tokio::task::spawn_blocking(move || -> crate::Result<(usize, usize)> {
+            let now = crate::clock::now()?;
+            let (report, drift) = crate::lint::check_live(
+                kb.book(),
+                crate::clock::local_date(now),
+                now,
+                &crate::lint::probe::Settings::default(),
+                &crate::lint::probe::SystemResolver,
+                &|_, _| {},
+            );
+            let drifted = drift.runbooks.len();
+            kb.set_drift(drift)?;
+            Ok((report.findings.len(), drifted))
+        })
+        .await;
+        match outcome {
+            Ok(Ok((findings, drifted))) => tracing::info!(
+                "live check done: {drifted} runbooks drifted ({findings} findings in all, see `runbook check --live`)"
+            ),
+            Ok(Err(e)) => tracing::warn!("live check: {e}"),
+            Err(e) => tracing::error!("live check failed: {e}"),
+        }
+    }
 }
 
 /// Pulls from the upstream every `follow.every`, starting at once, for as long as the server runs.
@@ -635,6 +705,7 @@ impl IntoResponse for WebError {
                 format!("query longer than {MAX_QUERY_CHARS} characters"),
             )
                 .into_response(),
+            WebError::BadRequest(message) => (StatusCode::BAD_REQUEST, message).into_response(),
             WebError::Internal(message) => {
                 tracing::error!("request failed: {message}");
                 (

@@ -6,10 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::api::{SearchParams, from_query};
+use super::api::{SearchParams, at_param, from_query};
 use super::{AppState, WebError};
 use crate::index::query::{self, FilterField};
-use crate::knowledge_base::today;
 use crate::misses::Outcome;
 use crate::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
 use crate::runbook::Runbook;
@@ -74,6 +73,8 @@ struct HitView {
     hosting: HostingView,
     owner: String,
     path: String,
+    /// Why the runbook may no longer be true.
+    stale: Vec<String>,
 }
 
 struct OwnerGroup {
@@ -121,8 +122,14 @@ pub async fn search_page(
 ) -> Result<Html<String>, WebError> {
     let q = params.query()?.to_string();
     state.record_opened(params.from());
-    let results =
-        results_html(&state, q.clone(), params.limit(PAGE_LIMIT), params.counts()).await?;
+    let results = results_html(
+        &state,
+        q.clone(),
+        params.limit(PAGE_LIMIT),
+        params.counts(),
+        params.at()?,
+    )
+    .await?;
     let site = state.kb.book().title.clone();
     render(&SearchPage {
         site: &site,
@@ -139,7 +146,14 @@ pub async fn results_fragment(
     let q = params.query()?.to_string();
     state.record_opened(params.from());
     Ok(Html(
-        results_html(&state, q, params.limit(PAGE_LIMIT), params.counts()).await?,
+        results_html(
+            &state,
+            q,
+            params.limit(PAGE_LIMIT),
+            params.counts(),
+            params.at()?,
+        )
+        .await?,
     ))
 }
 
@@ -149,6 +163,7 @@ async fn results_html(
     q: String,
     limit: usize,
     counts: bool,
+    at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<String, WebError> {
     if q.is_empty() {
         let all = state.blocking(|kb| kb.list()).await??;
@@ -165,10 +180,11 @@ async fn results_html(
         });
     }
     let query = q.clone();
+    let now = crate::clock::at_or_now(at)?;
     let (results, answer_runbook) = state
         .blocking(
             move |kb| -> crate::Result<(SearchResults, Option<Runbook>)> {
-                let results = kb.search(&query, limit)?;
+                let results = kb.search_at(&query, limit, crate::SearchMode::Hybrid, false, now)?;
                 // The answer card shows the login steps rendered, so it needs the runbook itself.
                 let runbook = match &results.answer {
                     Some(answer) => kb.runbook(&answer.facts.app).ok(),
@@ -284,6 +300,7 @@ fn hit_view(hit: &crate::results::Hit, q: &str) -> HitView {
         hosting: HostingView::of(hit.hosting),
         owner: hit.owner.clone().unwrap_or_else(|| "owner unknown".into()),
         path: hit.path.clone(),
+        stale: hit.stale.clone(),
     }
 }
 
@@ -312,12 +329,17 @@ pub async fn runbook_page(
     Path(app): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    let at = params
+        .iter()
+        .find(|(k, _)| k == "at")
+        .map(|(_, v)| v.as_str());
+    let now = crate::clock::at_or_now(at_param(at)?)?;
     // Rendering is CPU work too: off the async threads, where the request timeout can still fire.
     let (runbook, details, body) = state
         .blocking(
             move |kb| -> crate::Result<(Runbook, RunbookDetails, String)> {
                 let runbook = kb.runbook(&app)?;
-                let details = kb.details(&runbook, None, today())?;
+                let details = kb.details(&runbook, None, now)?;
                 let body = markdown::render(&runbook);
                 Ok((runbook, details, body))
             },

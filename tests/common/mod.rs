@@ -63,7 +63,8 @@ impl Kb {
         cmd.arg("--root").arg(self.root()).args(args);
         cmd.env("NO_COLOR", "1")
             .env_remove("RUNBOOK_ROOT")
-            .env_remove("RUNBOOK_INDEX_DIR");
+            .env_remove("RUNBOOK_INDEX_DIR")
+            .env_remove("RUNBOOK_NOW");
         cmd
     }
 

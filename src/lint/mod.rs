@@ -18,8 +18,14 @@ use serde::ser::SerializeStruct;
 use crate::config::Book;
 use crate::error::FileProblem;
 use crate::index::documents;
+use crate::runbook::hours::Schedule;
 use crate::runbook::{Runbook, front_matter, sections};
 use crate::source::{self, SourceFile};
+
+mod live;
+pub mod probe;
+
+pub use live::check_live;
 
 /// How bad a finding is: errors fail `runbook check`, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -73,6 +79,15 @@ pub enum Code {
     ContractExpired,
     /// A TODO left from the template.
     Todo,
+    /// A contact's `hours` is set but is not a schedule, so nobody can tell whether they are
+    /// reachable now.
+    HoursUnreadable,
+    /// `check --live`: a server's host resolves, but not to the `ip` the runbook gives.
+    IpMismatch,
+    /// `check --live`: a server's host does not resolve.
+    HostUnresolved,
+    /// `check --live`: a URL does not answer, or answers with an error status.
+    UrlUnreachable,
 }
 
 impl Code {
@@ -94,6 +109,10 @@ impl Code {
             Code::MissingContacts => "missing-contacts",
             Code::ContractExpired => "contract-expired",
             Code::Todo => "todo",
+            Code::HoursUnreadable => "hours-unreadable",
+            Code::IpMismatch => "ip-mismatch",
+            Code::HostUnresolved => "host-unresolved",
+            Code::UrlUnreachable => "url-unreachable",
         }
     }
 
@@ -104,7 +123,11 @@ impl Code {
             | Code::ReviewOverdue
             | Code::MissingContacts
             | Code::ContractExpired
-            | Code::Todo => Severity::Warning,
+            | Code::Todo
+            | Code::HoursUnreadable
+            | Code::IpMismatch
+            | Code::HostUnresolved
+            | Code::UrlUnreachable => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -196,6 +219,11 @@ impl Serialize for Report {
 
 /// Lints every runbook in `book`. `today` decides what is overdue or expired.
 pub fn check(book: &Book, today: NaiveDate) -> Report {
+    check_parsed(book, today).0
+}
+
+/// [`check`], also giving back the runbooks that parsed (for the live checks).
+fn check_parsed(book: &Book, today: NaiveDate) -> (Report, Vec<Parsed>) {
     let listing = source::list(book);
     let mut findings: Vec<Finding> = listing
         .problems
@@ -223,11 +251,16 @@ pub fn check(book: &Book, today: NaiveDate) -> Report {
     }
     check_claims(&parsed, &mut findings);
     check_links(&parsed, &listed, book, &mut findings);
+    sort(&mut findings);
+    (Report { files, findings }, parsed)
+}
+
+/// Findings in the order they are shown: by path, line and column.
+fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, a.code, &a.message)
             .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
     });
-    Report { files, findings }
 }
 
 /// Runs `work` over `files` on every core: reading and parsing dominate a check, and each file
@@ -267,15 +300,16 @@ fn in_parallel<T: Send>(
 struct Parsed {
     runbook: Runbook,
     text: String,
+    /// The file's content hash, as the index and the drift record know it.
+    hash: u64,
     lines: LineIndex,
     /// Where the YAML starts in the file and what it says, for finding a key's line.
     yaml: Option<(u64, String)>,
 }
 
 fn read_and_parse(file: &SourceFile, max_bytes: u64) -> Result<Parsed, Finding> {
-    let text = source::read(file, max_bytes)
-        .map_err(|p| Finding::from_problem(Code::UnreadableFile, p))?
-        .text;
+    let source::FileText { text, hash } = source::read(file, max_bytes)
+        .map_err(|p| Finding::from_problem(Code::UnreadableFile, p))?;
     let runbook = Runbook::parse(&file.path, &file.id_path, &text)
         .map_err(|p| Finding::from_problem(Code::InvalidFrontMatter, p))?;
     let yaml = front_matter::split(&text)
@@ -285,6 +319,7 @@ fn read_and_parse(file: &SourceFile, max_bytes: u64) -> Result<Parsed, Finding> 
         lines: LineIndex::new(&text),
         runbook,
         text,
+        hash,
         yaml,
     })
 }
@@ -319,6 +354,47 @@ impl Parsed {
             .skip(skip)
             .find(|(_, line)| line.to_lowercase().contains(&wanted))
             .map_or(from, |(i, _)| start + i as u64)
+    }
+
+    /// The line of entry `index` (0-based) of the block list under the top-level `key`, or of
+    /// its `field:` when it has one on a line of its own (`servers[1].ip`). Falls back to
+    /// [`Parsed::value_line`] of `value` for lists written inline (`urls: [a, b]`).
+    fn entry_line(&self, key: &str, index: usize, field: Option<&str>, value: &str) -> u64 {
+        let (Some((start, yaml)), Some(from)) = (self.yaml.as_ref(), self.find_key_line(key))
+        else {
+            return self.value_line(key, value);
+        };
+        let block = yaml
+            .lines()
+            .enumerate()
+            .skip((from - start) as usize + 1)
+            .take_while(|(_, line)| top_level_key(line).is_none())
+            .map(|(i, line)| (start + i as u64, line.trim_start()));
+        let mut entries = 0;
+        let mut entry = None;
+        for (line_no, line) in block {
+            if line.starts_with("- ") || line == "-" {
+                if entry.is_some() {
+                    break;
+                }
+                entries += 1;
+                if entries == index + 1 {
+                    entry = Some(line_no);
+                }
+            }
+            if entry.is_none() {
+                continue;
+            }
+            let item = line.strip_prefix('-').unwrap_or(line).trim_start();
+            let names_field = |field: &str| {
+                item.split_once(':')
+                    .is_some_and(|(k, _)| k.trim().trim_matches(['"', '\'']) == field)
+            };
+            if field.is_some_and(names_field) {
+                return line_no;
+            }
+        }
+        entry.unwrap_or_else(|| self.value_line(key, value))
     }
 
     /// The line of `key` nested under the top-level `parent` (like `vendor.expires`).
@@ -524,6 +600,23 @@ fn check_one(p: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Finding>) 
                 Code::InvalidValue,
                 "`vendor.expires` must be a date like 2027-06-30".to_string(),
             )),
+        }
+    }
+
+    for contact in &facts.contacts {
+        let Some(hours) = contact.hours.as_deref() else {
+            continue;
+        };
+        if let Err(why) = Schedule::parse(hours) {
+            out.push(Finding::new(
+                path,
+                p.value_line("contacts", hours),
+                None,
+                Code::HoursUnreadable,
+                format!(
+                    "`hours: {hours}` is not a schedule ({why}): write it like `Mon-Fri 09:00-17:30 Europe/London` or `24x7` so the desk can see who is reachable now"
+                ),
+            ));
         }
     }
 
