@@ -19,6 +19,10 @@
   // typing say so (typing=1) and are not counted as missed searches; once the typing has stopped
   // for SETTLE_MS, the query is asked once more without it, and counts.
   var SETTLE_MS = 3000;
+  // A page asked about another moment (?at=, for "who can I call at 3 a.m.") keeps asking
+  // about it as the query changes.
+  var at = new URLSearchParams(window.location.search).get("at");
+  var atParam = at ? "&at=" + encodeURIComponent(at) : "";
   if (box && results) {
     var latest = 0;
     var timer = null;
@@ -34,17 +38,17 @@
         var ticket = ++latest;
         if (q.trim()) {
           settle = setTimeout(function () {
-            fetch("/fragments/results?q=" + encodeURIComponent(q), { headers: { "Accept": "text/html" } })
+            fetch("/fragments/results?q=" + encodeURIComponent(q) + atParam, { headers: { "Accept": "text/html" } })
               .catch(function () { /* counting is best effort */ });
           }, SETTLE_MS);
         }
-        fetch("/fragments/results?typing=1&q=" + encodeURIComponent(q), { headers: { "Accept": "text/html" } })
+        fetch("/fragments/results?typing=1&q=" + encodeURIComponent(q) + atParam, { headers: { "Accept": "text/html" } })
           .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
           .then(function (html) {
             if (ticket !== latest) { return; } // a newer query was typed meanwhile
             results.innerHTML = html;
             selected = -1;
-            var url = q ? "/?q=" + encodeURIComponent(q) : "/";
+            var url = q ? "/?q=" + encodeURIComponent(q) + atParam : "/";
             history.replaceState(null, "", url);
             document.title = q ? q + " — runbooks" : document.title;
           })

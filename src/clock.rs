@@ -5,7 +5,7 @@
 //! API, or the `RUNBOOK_NOW` environment variable for a whole process. A desk can then ask "whom
 //! can I call at 3 a.m. on Saturday", and tests get the same answer on every run.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
 use crate::error::{Error, Result};
 
@@ -24,9 +24,10 @@ pub fn parse(value: &str, given_by: &str) -> Result<DateTime<Utc>> {
         })
 }
 
-/// `RUNBOOK_NOW` when it is set (and not empty), else the system clock.
+/// `RUNBOOK_NOW` when it is set (and not empty), else the system clock to the second (the
+/// moment is shown in answers, and schedules have minutes at most).
 pub fn now() -> Result<DateTime<Utc>> {
-    Ok(fixed()?.unwrap_or_else(Utc::now))
+    Ok(fixed()?.unwrap_or_else(|| Utc::now().trunc_subsecs(0)))
 }
 
 /// The moment `RUNBOOK_NOW` fixes, if it is set (and not empty).

@@ -196,6 +196,9 @@ fn sigterm_stops_the_server_gracefully() {
 fn the_cli_asks_a_server_and_prints_exactly_what_it_prints_locally() {
     let kb = Kb::examples();
     let server = Server::start(&kb, &[]);
+    // Who is reachable depends on the moment: both ask about the same one (the remote CLI
+    // passes RUNBOOK_NOW on to the server as ?at=).
+    let now = "2026-11-28T03:00:00Z";
     for args in [
         vec!["search", "sidekiq", "restart"],
         vec!["search", "10.44.7.19"],
@@ -203,10 +206,11 @@ fn the_cli_asks_a_server_and_prints_exactly_what_it_prints_locally() {
         vec!["show", "stockpile", "--section", "ora-12541"],
         vec!["show", "billing", "--json"],
     ] {
-        let local = kb.cmd(&args).output().unwrap();
+        let local = kb.cmd(&args).env("RUNBOOK_NOW", now).output().unwrap();
         let remote = assert_cmd::Command::cargo_bin("runbook")
             .unwrap()
             .env("NO_COLOR", "1")
+            .env("RUNBOOK_NOW", now)
             .env("RUNBOOK_SERVER", &server.base)
             .current_dir(std::env::temp_dir())
             .args(&args)
