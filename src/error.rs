@@ -24,6 +24,10 @@ pub enum Error {
     #[error("runbook folder {0} does not exist (set [book] src in book.toml)")]
     MissingSource(PathBuf),
 
+    /// Listing the runbook folder failed part-way; the last index stays in use.
+    #[error("listing {0} failed part-way; the last index is kept until the next refresh")]
+    IncompleteListing(PathBuf),
+
     /// A file system operation failed.
     #[error("{path}: {source}")]
     Io {

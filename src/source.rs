@@ -34,6 +34,9 @@ pub struct Listing {
     /// The runbook folder itself could not be read (it vanished): the listing says nothing
     /// about which runbooks exist.
     pub folder_unreadable: bool,
+    /// A listing thread failed part-way: files may be missing that are still on disk, so the
+    /// listing must not be taken as "those runbooks were deleted".
+    pub incomplete: bool,
 }
 
 /// A file's contents, checked to be usable text.
@@ -131,27 +134,33 @@ pub fn list(book: &Book) -> Listing {
         files.extend(stat_each(std::mem::take(&mut walk.found), &prefix));
         files
     };
-    let (mut files, mut problems) = std::thread::scope(|scope| {
+    let (mut files, mut problems, incomplete) = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut walk = Walk::new(&folder);
                     let files = work(&mut walk);
+                    #[cfg(test)]
+                    tests::fail_if_asked(&book.src);
                     (files, walk.problems)
                 })
             })
             .collect();
         let mut files = work(&mut top);
         let mut problems = std::mem::take(&mut top.problems);
+        let mut incomplete = false;
         for helper in helpers {
-            // Listing does not panic; a helper that did would only lose its share of the
-            // statuses, which the next refresh finds again.
-            if let Ok((more_files, more_problems)) = helper.join() {
-                files.extend(more_files);
-                problems.extend(more_problems);
+            match helper.join() {
+                Ok((more_files, more_problems)) => {
+                    files.extend(more_files);
+                    problems.extend(more_problems);
+                }
+                // Listing does not panic; should a helper ever, its share of the folder is
+                // unknown, and the caller must not mistake it for deleted runbooks.
+                Err(_) => incomplete = true,
             }
         }
-        (files, problems)
+        (files, problems, incomplete)
     });
     // Paths are unique, so an unstable sort gives the same order, without a scratch copy.
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
@@ -163,6 +172,7 @@ pub fn list(book: &Book) -> Listing {
         files,
         problems,
         folder_unreadable,
+        incomplete,
     }
 }
 
@@ -446,6 +456,14 @@ pub fn read(file: &SourceFile, max_bytes: u64) -> Result<FileText, FileProblem> 
     Ok(FileText { text, hash })
 }
 
+/// Whether a listed file is gone from disk (deleted or renamed since the listing).
+pub fn vanished(file: &SourceFile) -> bool {
+    matches!(
+        std::fs::symlink_metadata(&file.abs),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound
+    )
+}
+
 /// Reads and parses one runbook.
 pub fn load(file: &SourceFile, max_bytes: u64) -> Result<(Runbook, u64), FileProblem> {
     let FileText { text, hash } = read(file, max_bytes)?;
@@ -471,6 +489,38 @@ fn mtime_ns(metadata: &std::fs::Metadata) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runbook folders whose listing helpers panic, to test what a failed listing does.
+    static FAILING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+    pub(super) fn fail_if_asked(src: &Path) {
+        let failing = FAILING.lock().unwrap_or_else(|p| p.into_inner());
+        if failing.iter().any(|f| f == src) {
+            drop(failing);
+            panic!("a listing helper fails, as asked by the test");
+        }
+    }
+
+    #[test]
+    fn a_listing_whose_helper_thread_panics_says_it_is_incomplete() {
+        let files: Vec<(String, &[u8])> = (0..40)
+            .map(|i| (format!("f{}/a{i}.md", i % 8), b"# A".as_slice()))
+            .collect();
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+        let (_dir, book) = book_with(&files);
+        let whole = list(&book);
+        assert!(!whole.incomplete);
+        assert_eq!(whole.files.len(), 40);
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            eprintln!("skipped: one core, so the listing has no helper thread to fail");
+            return;
+        }
+        FAILING.lock().unwrap().push(book.src.clone());
+        let broken = list(&book);
+        FAILING.lock().unwrap().clear();
+        // Whatever share the helper had taken is gone; the listing must say so.
+        assert!(broken.incomplete);
+    }
 
     fn book_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Book) {
         let dir = tempfile::tempdir().unwrap();

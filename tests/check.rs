@@ -695,3 +695,20 @@ fn a_new_runbook_from_the_built_in_template_passes_check_too() {
         "{json}"
     );
 }
+
+#[test]
+fn a_listed_runbook_deleted_before_it_is_read_counts_as_vanished_not_unreadable() {
+    let kb = Kb::with(&[(
+        "a.md",
+        "---\ntitle: A\nhosting: vendor\nowner: t\n---\n# A\n",
+    )]);
+    let book = runbook::Book::load(kb.root()).expect("book");
+    let listing = runbook::source::list(&book);
+    let file = listing.files.first().expect("listed");
+    assert!(!runbook::source::vanished(file));
+    std::fs::remove_file(kb.runbook_path("a.md")).expect("delete");
+    assert!(
+        runbook::source::vanished(file),
+        "a deleted file has vanished"
+    );
+}

@@ -262,3 +262,26 @@ fn the_runbook_folder_vanishing_and_coming_back_is_survived() {
         },
     );
 }
+
+#[test]
+fn an_incomplete_listing_keeps_the_last_index_instead_of_dropping_runbooks() {
+    let kb = generated(30);
+    let book = runbook::Book::load(kb.root()).expect("book");
+    let knowledge = runbook::KnowledgeBase::open(book.clone()).expect("open");
+    knowledge.refresh(&mut |_, _| {}).expect("first refresh");
+    assert_eq!(knowledge.index().indexed(), 30);
+    // What a listing that lost a thread's share looks like: most files missing, and it says so.
+    let mut listing = runbook::source::list(&book);
+    listing.files.truncate(5);
+    listing.incomplete = true;
+    let refreshed = knowledge
+        .index()
+        .refresh_listing(&book, listing, &mut |_, _| {});
+    let error = refreshed
+        .expect_err("an incomplete listing is refused")
+        .to_string();
+    assert!(error.contains("failed part-way"), "{error}");
+    assert_eq!(knowledge.index().indexed(), 30, "no runbook was dropped");
+    let hits = knowledge.search("uniq7marker", 5).expect("search");
+    assert_eq!(hits.hits[0].app, "gen/07/app-00007");
+}

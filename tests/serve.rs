@@ -237,3 +237,54 @@ fn the_cli_asks_a_server_and_prints_exactly_what_it_prints_locally() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn clients_that_trickle_their_headers_neither_block_others_nor_stay_connected() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let kb = Kb::examples();
+    let server = Server::start(&kb, &[]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut slow: Vec<TcpStream> = (0..500)
+        .map(|_| TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    let request = b"GET /api/search?q=billing HTTP/1.1\r\nHost: x\r\n\r\n";
+    let started = Instant::now();
+    // One byte a second from each of the 500, while others search.
+    for second in 0..4 {
+        for stream in &mut slow {
+            let _ = stream.write_all(&request[second..=second]);
+        }
+        let asked = Instant::now();
+        let (status, body) = server.get("/api/search?q=sidekiq+restart");
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            asked.elapsed() < Duration::from_secs(2),
+            "a normal search took {:?} beside 500 slow clients",
+            asked.elapsed()
+        );
+        std::thread::sleep(Duration::from_secs(1).saturating_sub(asked.elapsed()));
+    }
+    // Past the header timeout (10 s), the server has hung up on every one of them.
+    std::thread::sleep(Duration::from_secs(12).saturating_sub(started.elapsed()));
+    let mut closed = 0;
+    for stream in &mut slow {
+        // The server hung up a while ago: an EOF is waiting, no need to wait long for it.
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+        let _ = stream.write_all(&request[4..5]);
+        let mut buf = [0u8; 256];
+        // EOF, a reset, or a 408 before the close: all mean the server gave up on it.
+        let gave_up = match stream.read(&mut buf) {
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            Ok(0) => true,
+            Ok(n) => String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        };
+        closed += usize::from(gave_up);
+    }
+    assert_eq!(closed, 500, "slow connections the server closed");
+    assert_eq!(server.get("/healthz").0, 200);
+}

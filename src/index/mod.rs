@@ -295,6 +295,11 @@ impl SearchIndex {
             // is back (a checkout switching branches, a share remounting).
             return Err(Error::MissingSource(book.src.clone()));
         }
+        if listing.incomplete {
+            // Nor is a listing that lost a thread's share: keep the last index, and let the
+            // next refresh list again.
+            return Err(Error::IncompleteListing(book.src.clone()));
+        }
         let mut state = self.lock_state();
         let clear = rebuild || state.must_clear;
         let max_bytes = book.settings.max_file_bytes;

@@ -240,6 +240,9 @@ fn check_parsed(book: &Book, today: NaiveDate) -> (Report, Vec<Parsed>) {
                 check_one(&p, book, today, out);
                 Some(p)
             }
+            // Deleted or renamed since it was listed (a `git pull` while checking): it is no
+            // longer a runbook to check, not an unreadable one.
+            Err(_) if source::vanished(file) => None,
             Err(finding) => {
                 out.push(finding);
                 None

@@ -183,6 +183,14 @@ struct Health {
     /// With `serve --pull`: the upstream, the commit served, the last pull and its error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pull: Option<crate::pull::PullStatus>,
+    /// The answer cache's use of its bounds (answers and approximate bytes).
+    cache: CacheUsage,
+}
+
+#[derive(Debug, Serialize)]
+struct CacheUsage {
+    answers: usize,
+    bytes: usize,
 }
 
 /// `GET /healthz`: 200 with the number of runbooks indexed and any files left out.
@@ -202,6 +210,10 @@ pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse,
             .pull
             .as_ref()
             .map(|status| status.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+        cache: {
+            let (answers, bytes) = state.cache.usage();
+            CacheUsage { answers, bytes }
+        },
     }))
 }
 

@@ -11,7 +11,10 @@ use crate::results::SearchResults;
 
 /// Answers kept at most; the cache starts over when full (cheaper than LRU bookkeeping, and a
 /// full cache means the traffic is not repetitive anyway).
-const MAX_ENTRIES: usize = 2048;
+pub const MAX_ENTRIES: usize = 2048;
+/// Bytes of answers kept at most (as [`approximate_size`] counts them): an answer card carries
+/// a whole Login section, so a count alone would not bound memory.
+pub const MAX_BYTES: usize = 32 << 20;
 
 #[derive(Default)]
 pub struct SearchCache {
@@ -22,6 +25,8 @@ pub struct SearchCache {
 struct Entries {
     generation: u64,
     answers: HashMap<(String, usize), Arc<SearchResults>>,
+    /// [`approximate_size`] of every answer kept.
+    bytes: usize,
 }
 
 impl SearchCache {
@@ -36,13 +41,66 @@ impl SearchCache {
 
     /// Remembers an answer computed at index `generation`.
     pub fn put(&self, generation: u64, query: &str, limit: usize, results: Arc<SearchResults>) {
+        let size = approximate_size(query, &results);
+        if size > MAX_BYTES {
+            return;
+        }
         let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.generation != generation || entries.answers.len() >= MAX_ENTRIES {
+        if entries.generation != generation
+            || entries.answers.len() >= MAX_ENTRIES
+            || entries.bytes + size > MAX_BYTES
+        {
             entries.answers.clear();
+            entries.bytes = 0;
             entries.generation = generation;
         }
-        entries.answers.insert((query.to_string(), limit), results);
+        if let Some(old) = entries.answers.insert((query.to_string(), limit), results) {
+            entries.bytes = entries.bytes.saturating_sub(approximate_size(query, &old));
+        }
+        entries.bytes += size;
     }
+
+    /// Answers and bytes kept now.
+    pub fn usage(&self) -> (usize, usize) {
+        let entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (entries.answers.len(), entries.bytes)
+    }
+}
+
+/// Roughly the heap bytes of a cached answer: its text, plus a fixed share per hit and value
+/// for the allocations around it. An estimate, not an exact count; it only has to grow with
+/// what the answer holds.
+fn approximate_size(query: &str, results: &SearchResults) -> usize {
+    const PER_VALUE: usize = 64;
+    let hits: usize = results
+        .hits
+        .iter()
+        .map(|h| {
+            h.app.len()
+                + h.title.len()
+                + h.path.len()
+                + h.section.len()
+                + h.anchor.len()
+                + h.snippet.len()
+                + h.stale.iter().map(String::len).sum::<usize>()
+                + 8 * PER_VALUE
+        })
+        .sum();
+    let answer = results.answer.as_ref().map_or(0, |a| {
+        let facts = serde_json::to_vec(&a.facts).map_or(0, |json| json.len());
+        let section = a.section.as_ref().map_or(0, |s| s.markdown.len());
+        facts + section + a.sections.len() * 2 * PER_VALUE + PER_VALUE
+    });
+    let facets =
+        (results.facets.hosting.len() + results.facets.owner.len() + results.facets.tag.len())
+            * 2
+            * PER_VALUE;
+    let suggestions: usize = results
+        .suggestions
+        .iter()
+        .map(|s| s.len() + PER_VALUE)
+        .sum();
+    2 * query.len() + results.query.len() + hits + answer + facets + suggestions + 4 * PER_VALUE
 }
 
 #[cfg(test)]
@@ -59,6 +117,28 @@ mod tests {
             facets: Default::default(),
             suggestions: Vec::new(),
         })
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_count_and_its_bytes() {
+        let cache = SearchCache::default();
+        for i in 0..3 * MAX_ENTRIES {
+            cache.put(1, &format!("query {i}"), 10, results("q"));
+            let (answers, bytes) = cache.usage();
+            assert!(answers <= MAX_ENTRIES && bytes <= MAX_BYTES);
+        }
+        let mut big = (*results("big")).clone();
+        big.suggestions = vec!["x".repeat(MAX_BYTES / 8); 4];
+        for i in 0..8 {
+            cache.put(1, &format!("big {i}"), 10, Arc::new(big.clone()));
+            let (answers, bytes) = cache.usage();
+            assert!(bytes <= MAX_BYTES, "{bytes} bytes in {answers} answers");
+        }
+        let (_, bytes) = cache.usage();
+        assert!(
+            bytes >= MAX_BYTES / 2,
+            "big answers are kept while they fit: {bytes}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod access;
 mod api;
 mod assets;
 mod cache;
+mod connections;
 pub mod metrics;
 mod pages;
 
@@ -55,7 +56,7 @@ pub struct AppState {
     /// Whether the first refresh after start-up has finished.
     pub ready: Arc<AtomicBool>,
     /// Recent answers, valid until the index changes.
-    cache: Arc<cache::SearchCache>,
+    pub(crate) cache: Arc<cache::SearchCache>,
     /// One permit per core for index work (see [`AppState::blocking`]).
     cpu: Arc<tokio::sync::Semaphore>,
     /// Who may read the runbooks; `None` lets everyone in.
@@ -437,10 +438,7 @@ pub async fn serve(
         "runbook: serving {} on http://{local}/ (Ctrl-C stops)",
         kb.book().title
     );
-    axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    connections::serve(listener, router(state.clone()), shutdown_signal()).await;
     // A background fill of sentence vectors would otherwise hold the exit until it is done.
     kb.stop_embedding();
     state.save_misses().await;
