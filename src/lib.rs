@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod index;
 pub mod knowledge_base;
 pub mod lint;

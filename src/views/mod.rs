@@ -3,5 +3,6 @@
 
 pub mod card;
 pub mod github;
+pub mod import;
 pub mod markdown;
 pub mod terminal;
