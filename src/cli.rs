@@ -184,7 +184,12 @@ pub enum Command {
     },
     /// Print the manual page (roff), generated from these very arguments; packages install it.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Write every page into DIR instead: runbook.1 and one per command (runbook-serve.1,
+        /// runbook-import-csv.1, ...), which runbook.1 refers to.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Where `runbook import` reads applications from.
@@ -279,10 +284,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         );
         return Ok(exit::OK);
     }
-    if let Command::Man = cli.command {
-        clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .context("cannot write the manual page")?;
+    if let Command::Man { dir } = &cli.command {
+        match dir {
+            Some(dir) => clap_mangen::generate_to(Cli::command(), dir)
+                .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?,
+            None => clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?,
+        }
         return Ok(exit::OK);
     }
     if let Command::Mdbook { action } = &cli.command {
@@ -395,7 +404,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Completions { .. }
         | Command::HashPassword { .. }
         | Command::Mdbook { .. }
-        | Command::Man => Ok(exit::OK),
+        | Command::Man { .. } => Ok(exit::OK),
     }
 }
 
