@@ -59,7 +59,7 @@ pub enum Command {
     /// Serve the search page and JSON API.
     Serve {
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:7878")]
+        #[arg(long, env = "RUNBOOK_BIND", default_value = "127.0.0.1:7878")]
         bind: String,
         /// Do not watch the runbook folder for changes.
         #[arg(long)]
@@ -73,7 +73,7 @@ pub enum Command {
         /// shown on /healthz while the last good state is served; local changes are never
         /// overwritten (git refuses such a pull). The root must be a git checkout whose branch
         /// has an upstream.
-        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        #[arg(long, env = "RUNBOOK_PULL", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
         pull: Option<u64>,
         /// Run `check --live` every HOURS hours (off by default): runbooks whose servers no
         /// longer resolve to their IPs, or whose URLs stop answering, are marked stale in the
@@ -126,6 +126,15 @@ pub enum Command {
         /// The owning team.
         #[arg(long)]
         owner: Option<String>,
+    },
+    /// Start runbooks from what is already known: a Backstage catalog or an inventory export
+    ///
+    /// Each application becomes <runbook folder>/APP.md from templates/runbook.md. A runbook that
+    /// already exists is never overwritten: its differences from the source are listed instead.
+    /// Bad input stops the import with the file and line, before anything is written.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
     },
     /// Lint every runbook: front matter, required keys, duplicates, links, login steps,
     /// pasted secrets, overdue reviews. Exits 1 when there are errors.
@@ -194,6 +203,50 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), generated from these very arguments; packages install it.
+    #[command(hide = true)]
+    Man {
+        /// Write every page into DIR instead: runbook.1 and one per command (runbook-serve.1,
+        /// runbook-import-csv.1, ...), which runbook.1 refers to.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Where `runbook import` reads applications from.
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// Backstage catalog-info.yaml files (several documents each): every Component, and every
+    /// Resource of type database or server, becomes a runbook; other kinds are skipped and
+    /// counted. `hosting` is left for you to decide: `runbook check` reports it until you do.
+    Backstage {
+        /// catalog-info.yaml files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+    /// An inventory export (CMDB report, spreadsheet) as CSV with a header row naming any of:
+    /// app, title, owner, hosting, summary, host, ip, role, url, vendor, vendor_phone, tags.
+    /// Rows with the same app add servers, URLs and tags (tags separated by ';').
+    Csv {
+        /// The CSV file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+}
+
+/// What `runbook import` does with what it read.
+#[derive(Debug, clap::Args)]
+pub struct ImportOptions {
+    /// Write nothing: print the runbooks that would be written.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON: {"dry_run", "written": [...], "existing": [...], "skipped": {...}}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `runbook mdbook`'s sub-command, of mdBook's protocol.
@@ -250,6 +303,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             "runbook",
             &mut std::io::stdout(),
         );
+        return Ok(exit::OK);
+    }
+    if let Command::Man { dir } = &cli.command {
+        match dir {
+            Some(dir) => clap_mangen::generate_to(Cli::command(), dir)
+                .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?,
+            None => clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?,
+        }
         return Ok(exit::OK);
     }
     if let Command::Mdbook { action } = &cli.command {
@@ -331,6 +394,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             hosting,
             owner,
         } => new_runbook(&book, &app, hosting.as_deref(), owner.as_deref()),
+        Command::Import { from } => import(&book, from),
         Command::Check { json, format, live } => {
             check(&book, if json { CheckFormat::Json } else { format }, live)
         }
@@ -373,9 +437,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let path = crate::misses::file_in(&book.state_dir);
             print_misses(&crate::misses::read(&path)?, json)
         }
-        Command::Completions { .. } | Command::HashPassword { .. } | Command::Mdbook { .. } => {
-            Ok(exit::OK)
-        }
+        Command::Completions { .. }
+        | Command::HashPassword { .. }
+        | Command::Mdbook { .. }
+        | Command::Man { .. } => Ok(exit::OK),
     }
 }
 
@@ -797,11 +862,7 @@ fn new_runbook(
             book.display_path(&path)
         );
     }
-    let template_path = book.root.join("templates").join("runbook.md");
-    let template = match std::fs::read_to_string(&template_path) {
-        Ok(text) => text,
-        Err(_) => DEFAULT_TEMPLATE.to_string(),
-    };
+    let template = template(book);
     let hosting = hosting
         .and_then(Hosting::parse)
         .map_or("self", Hosting::as_str);
@@ -832,6 +893,38 @@ fn new_runbook(
         "Created {}. Fill in the TODOs (`runbook check` lists them), then `runbook show {name}`.",
         book.display_path(&path)
     );
+    Ok(exit::OK)
+}
+
+/// The knowledge base's `templates/runbook.md`, or the built-in one.
+fn template(book: &Book) -> String {
+    let template_path = book.root.join("templates").join("runbook.md");
+    match std::fs::read_to_string(&template_path) {
+        Ok(text) => text,
+        Err(_) => DEFAULT_TEMPLATE.to_string(),
+    }
+}
+
+/// `runbook import`: reads the whole source, then writes the new runbooks (unless a dry run) and
+/// says what it did with every application.
+fn import(book: &Book, from: ImportFrom) -> anyhow::Result<u8> {
+    let (source, options, what) = match from {
+        ImportFrom::Backstage { files, options } => {
+            (crate::import::backstage::read(&files)?, options, "catalog")
+        }
+        ImportFrom::Csv { file, options } => {
+            (crate::import::csv::read(&file)?, options, "inventory")
+        }
+    };
+    let mut plan = crate::import::plan(book, source, &template(book), today());
+    if !options.dry_run {
+        plan.write()?;
+    }
+    if options.json {
+        print_json(&plan)?;
+    } else {
+        print(&crate::views::import::report(&plan, what));
+    }
     Ok(exit::OK)
 }
 

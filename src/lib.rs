@@ -19,6 +19,7 @@ pub mod config;
 pub mod drift;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod index;
 pub mod knowledge_base;
 pub mod lint;

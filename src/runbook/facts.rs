@@ -362,7 +362,7 @@ impl Facts {
 }
 
 /// A scalar YAML value as text (numbers and booleans included), or `None` for anything else.
-fn scalar_string(value: &Value) -> Option<String> {
+pub(crate) fn scalar_string(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

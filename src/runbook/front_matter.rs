@@ -111,7 +111,7 @@ pub fn parse_yaml(yaml: &str, yaml_line: u64) -> Result<Map<String, Value>, Fron
 
 /// The message itself: serde-saphyr prefixes it with "error: line N column M:" (relative to the
 /// YAML snippet; the file position is reported separately) and may append a rendered snippet.
-fn first_line_of(message: &str) -> &str {
+pub(crate) fn first_line_of(message: &str) -> &str {
     let first = message.lines().next().unwrap_or(message).trim();
     let first = first.strip_prefix("error:").unwrap_or(first).trim_start();
     match first.strip_prefix("line ") {

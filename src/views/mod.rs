@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod github;
+pub mod import;
 pub mod markdown;
 pub mod reach;
 pub mod terminal;
