@@ -271,7 +271,7 @@ pub enum CheckFormat {
     Github,
 }
 
-/// Exit codes, as DESIGN.md fixes them.
+/// Exit codes, as README.md ("Using it in a terminal") documents them.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const NOTHING_FOUND: u8 = 1;

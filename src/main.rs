@@ -15,6 +15,7 @@ fn main() -> std::process::ExitCode {
 /// thread count). Vectors are already computed one batch per core, and a query's vector is
 /// small: the nested split only adds waiting (query 12.7 → 9.6 ms, vectors 8.9 → 11.3 sections/s
 /// on 2 cores). A value the user set is kept.
+#[allow(unsafe_code)]
 fn one_thread_per_model_call() {
     for name in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
         if std::env::var_os(name).is_none() {

@@ -1,5 +1,5 @@
 //! The query language and ranking on small, hand-written knowledge bases: each identifier kind,
-//! typos, prefixes, phrases, exclusions, filters and the ranking rules of DESIGN.md.
+//! typos, prefixes, phrases, exclusions, filters and the ranking rules of README.md ("Queries").
 
 mod common;
 

@@ -86,7 +86,7 @@ pub fn from_query(from: Option<&str>) -> Option<&str> {
         .filter(|f| !f.is_empty() && f.chars().count() <= MAX_QUERY_CHARS)
 }
 
-/// `GET /api/search?q=&limit=`: DESIGN.md's search contract.
+/// `GET /api/search?q=&limit=`: the search contract of README.md ("JSON").
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
