@@ -39,6 +39,7 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples[i].as_secs_f64() * 1000.0
 }
 
+#[allow(unsafe_code)]
 fn main() -> anyhow::Result<()> {
     // As the `runbook` binary does (see its main.rs): one thread per model call.
     for name in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
