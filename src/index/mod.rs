@@ -597,13 +597,77 @@ fn manual_reader(index: &Index) -> tantivy::Result<IndexReader> {
 /// runs under `catch_unwind` with the panic message silenced: a damaged cache is rebuilt, not
 /// reported as a crash.
 fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| check_existing(dir, schema))
+    quiet_panics::install();
+    let _quiet = quiet_panics::Quiet::enter();
+    std::panic::catch_unwind(|| check_existing(dir, schema))
         .ok()
-        .flatten();
-    std::panic::set_hook(previous_hook);
-    opened
+        .flatten()
+}
+
+/// Keeping a damaged index's panic (tantivy panics on some corrupt files) off stderr, since it
+/// is expected and handled, without touching other threads' panics.
+///
+/// Swapping the process-wide hook around `catch_unwind` raced: two indexes opening at once
+/// could restore each other's silent hook and hide every later panic. Instead one hook is
+/// installed once; it stays quiet only on a thread that is opening an index.
+mod quiet_panics {
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Installs the hook (once per process), wrapping whatever hook was there.
+    pub fn install() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Panics on this thread are silent while this lives.
+    pub struct Quiet(bool);
+
+    impl Quiet {
+        pub fn enter() -> Quiet {
+            Quiet(QUIET.with(|q| q.replace(true)))
+        }
+    }
+
+    impl Drop for Quiet {
+        fn drop(&mut self) {
+            let was = self.0;
+            QUIET.with(|q| q.set(was));
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_the_thread_opening_an_index_is_quiet_and_only_while_it_does() {
+            install();
+            assert!(!QUIET.with(Cell::get));
+            {
+                let _quiet = Quiet::enter();
+                assert!(QUIET.with(Cell::get));
+                let other = std::thread::spawn(|| QUIET.with(Cell::get)).join();
+                assert_eq!(other.ok(), Some(false), "other threads keep their panics");
+                {
+                    let _nested = Quiet::enter();
+                }
+                assert!(QUIET.with(Cell::get), "a nested opening keeps it quiet");
+            }
+            assert!(!QUIET.with(Cell::get));
+        }
+    }
 }
 
 fn check_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
