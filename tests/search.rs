@@ -774,3 +774,19 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
     assert_eq!(on_all_cores.total, results.total);
     assert_eq!(on_all_cores.facets.owner, results.facets.owner);
 }
+
+#[test]
+fn explaining_a_query_tantivy_cannot_explain_still_answers() {
+    // Found by the http_request fuzz target: tantivy's explain of this fuzzy word panicked.
+    let kb = Kb::with(&[(
+        "billing.md",
+        "---\ntitle: Billing portal\nhosting: self\nowner: team-payments\naliases: [invoicing]\n---\n# Billing portal\n\n## Login\n\nssh ops@billing01\n",
+    )]);
+    kb.words_only();
+    let results = kb.json(&["search", "--explain", "--json", "invoices stuch?qk -u"]);
+    assert_eq!(results["hits"][0]["app"], "billing", "{results}");
+    assert!(
+        results["hits"][0]["explain"]["words"].is_array(),
+        "{results}"
+    );
+}

@@ -126,8 +126,26 @@ fn set_key(front: &mut Vec<String>, key: &str, lines: Vec<String>) {
     front.splice(start..end, lines);
 }
 
+/// A YAML double-quoted scalar. JSON's quoting is YAML's, except that YAML allows only
+/// printable characters raw: DEL, C1 controls and the like (found by the `import_readers` fuzz
+/// target in a CSV cell) must be escaped too, or the runbook would not parse.
 fn quoted(value: &str) -> String {
-    serde_json::Value::String(value.to_string()).to_string()
+    let json = serde_json::Value::String(value.to_string()).to_string();
+    json.chars()
+        .map(|c| {
+            if yaml_printable(c) {
+                c.to_string()
+            } else {
+                format!("\\u{:04X}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+/// YAML 1.2's `c-printable`.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || u32::from(c) >= 0x10000
 }
 
 fn scalar(key: &str, value: &str) -> Vec<String> {
@@ -201,6 +219,29 @@ mod tests {
         assert!(
             !text.contains("#  - host: app01"),
             "the example is replaced: {text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_from_a_source_are_escaped_and_read_back() {
+        // Found by the import_readers fuzz target: a DEL inside a CSV cell.
+        let odd = "http\u{7f}s://billing.example.com \u{9c} \u{feff}";
+        let app = Imported {
+            app: "billing".into(),
+            summary: Some(odd.into()),
+            urls: vec![odd.into()],
+            servers: vec![Server {
+                host: Some("billing01.example\u{e}com".into()),
+                ..Server::default()
+            }],
+            ..Imported::default()
+        };
+        let facts = parse(&runbook(TEMPLATE, &app, today())).facts;
+        assert_eq!(facts.summary.as_deref(), Some(odd));
+        assert_eq!(facts.urls, vec![odd.to_string()]);
+        assert_eq!(
+            facts.servers[0].host.as_deref(),
+            Some("billing01.example\u{e}com")
         );
     }
 

@@ -610,7 +610,7 @@ fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, IndexReader)> {
 /// Swapping the process-wide hook around `catch_unwind` raced: two indexes opening at once
 /// could restore each other's silent hook and hide every later panic. Instead one hook is
 /// installed once; it stays quiet only on a thread that is opening an index.
-mod quiet_panics {
+pub(crate) mod quiet_panics {
     use std::cell::Cell;
     use std::sync::Once;
 
