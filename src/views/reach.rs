@@ -29,29 +29,25 @@ impl Reach {
             .hours
             .as_deref()
             .and_then(|h| Schedule::parse(h).ok());
-        let when = |moment: DateTime<Utc>, local: Option<DateTime<chrono_tz::Tz>>| match (local, at)
-        {
+        // The moment in the schedule's own zone (the one its `local` says), else in UTC.
+        type Local = fn(&Schedule, DateTime<Utc>) -> Option<DateTime<chrono_tz::Tz>>;
+        let when = |moment: DateTime<Utc>, local: Local| match (
+            schedule.as_ref().zip(at).and_then(|(s, at)| local(s, at)),
+            at,
+        ) {
             (Some(local), Some(at)) => hours::describe(local, at),
             _ => moment.format("%Y-%m-%d %H:%M UTC").to_string(),
         };
         match contact.reachable_now {
             Some(true) => Reach::Open {
-                until: contact.reachable_until.map(|until| {
-                    let local = schedule
-                        .as_ref()
-                        .zip(at)
-                        .and_then(|(s, at)| s.open_until(at));
-                    when(until, local)
-                }),
+                until: contact
+                    .reachable_until
+                    .map(|until| when(until, Schedule::open_until)),
             },
             Some(false) => Reach::Closed {
-                opens: contact.next_reachable.map(|next| {
-                    let local = schedule
-                        .as_ref()
-                        .zip(at)
-                        .and_then(|(s, at)| s.next_open(at));
-                    when(next, local)
-                }),
+                opens: contact
+                    .next_reachable
+                    .map(|next| when(next, Schedule::next_open)),
             },
             None => Reach::Unknown,
         }
