@@ -25,6 +25,7 @@ pub mod knowledge_base;
 pub mod lint;
 pub mod mdbook;
 pub mod misses;
+pub mod parallel;
 pub mod pull;
 pub mod remote;
 pub mod results;
