@@ -16,7 +16,7 @@
 //! turns request headers into [`Credentials`] and asks [`Access::check`].
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,21 +24,11 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::NaiveDate;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::Book;
+use crate::config::{AuthSettings, Book};
 use crate::error::{Error, Result};
-
-/// `[preprocessor.runbook.auth]` in `book.toml`. Paths are relative to the root.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct AuthSettings {
-    pub tokens_file: Option<PathBuf>,
-    pub users_file: Option<PathBuf>,
-    pub trusted_header: Option<String>,
-}
 
 /// What a request presented.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,7 +45,7 @@ pub struct Settings {
     pub synonyms: BTreeMap<String, Vec<String>>,
     /// `[preprocessor.runbook.auth]`: who may read the runbooks through `serve`. Absent means
     /// no authentication.
-    pub auth: Option<crate::auth::AuthSettings>,
+    pub auth: Option<AuthSettings>,
     /// Whether search also ranks sections by meaning with the bundled sentence model.
     pub semantic: bool,
     /// A sentence-model folder to use instead of the bundled one (relative to the root), with
@@ -76,17 +76,26 @@ impl Settings {
     }
 }
 
-/// Percent-encodes everything but unreserved characters and `/` (RFC 3986).
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986): a path inside the
+/// repository made safe to stand in a URL, its folders kept apart.
 pub(crate) fn percent_encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    const NOT_IN_A_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    percent_encoding::utf8_percent_encode(path, NOT_IN_A_PATH).to_string()
+}
+
+/// `[preprocessor.runbook.auth]` in `book.toml`: the credential files and header that
+/// [`crate::auth`] loads. Paths are relative to the root.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AuthSettings {
+    pub tokens_file: Option<PathBuf>,
+    pub users_file: Option<PathBuf>,
+    pub trusted_header: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

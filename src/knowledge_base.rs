@@ -165,7 +165,7 @@ impl KnowledgeBase {
                 None => index.search_with(query, limit, explain)?,
             },
             SearchMode::Semantic => {
-                let parsed = crate::index::query::parse(query);
+                let parsed = crate::query::parse(query);
                 let text = parsed
                     .words
                     .iter()
@@ -223,6 +223,23 @@ impl KnowledgeBase {
         *self.drift.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(record));
         self.drift_version.fetch_add(1, Ordering::Relaxed);
         saved
+    }
+
+    /// Runs `check --live` on the book at `now` (servers resolved, URLs requested) and keeps
+    /// what drifted, as [`set_drift`](Self::set_drift) does. Returns how many findings there
+    /// were and how many runbooks drifted.
+    pub fn verify_live(&self, now: DateTime<Utc>) -> Result<(usize, usize)> {
+        let (report, drift) = crate::lint::check_live(
+            &self.book,
+            crate::clock::local_date(now),
+            now,
+            &crate::lint::probe::Settings::default(),
+            &crate::lint::probe::SystemResolver,
+            &|_, _| {},
+        );
+        let drifted = drift.runbooks.len();
+        self.set_drift(drift)?;
+        Ok((report.findings.len(), drifted))
     }
 
     /// The sections nearest in meaning to a query that describes something; `None` when the

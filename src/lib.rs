@@ -27,6 +27,7 @@ pub mod mdbook;
 pub mod misses;
 pub mod parallel;
 pub mod pull;
+pub mod query;
 pub mod remote;
 pub mod results;
 pub mod runbook;

@@ -91,7 +91,7 @@ fn the_query_parser_and_analyzer_accept_any_text() {
     });
     runner
         .run(&query(), |text| {
-            let parsed = runbook::index::query::parse(&text);
+            let parsed = runbook::query::parse(&text);
             // whatever was parsed came from the text
             for word in parsed.words.iter().chain(&parsed.excluded) {
                 prop_assert!(text.to_lowercase().contains(&word.to_lowercase()));

@@ -22,13 +22,13 @@ use super::SearchIndex;
 use super::analyzer;
 use super::collector::BestSection;
 use super::documents;
-use super::query::ParsedQuery;
 use super::schema::KIND_RUNBOOK;
 use super::search::{
     SECTION_WEIGHT, STOP_WORDS, explanation, filter_query, phrase_in_field, phrase_terms,
     ranked_fields, round, term_query,
 };
 use crate::error::Result;
+use crate::query::ParsedQuery;
 use crate::results::{Explanation, Fusion, SearchResults};
 
 /// The reciprocal rank fusion constant: how little a first place counts more than a tenth.
@@ -109,7 +109,7 @@ impl SearchIndex {
     /// are neither stop words nor identifiers (names of runbooks, or words with digits, dots,
     /// slashes and the like). Filters and excluded words are not part of the text.
     pub fn semantic_text(&self, query: &str) -> Option<String> {
-        let parsed = super::query::parse(query);
+        let parsed = crate::query::parse(query);
         let searcher = self.reader().searcher();
         let words: Vec<&str> = parsed
             .words
@@ -172,7 +172,7 @@ impl SearchIndex {
         with_words: bool,
     ) -> Result<SearchResults> {
         let started = Instant::now();
-        let parsed = super::query::parse(query);
+        let parsed = crate::query::parse(query);
         let searcher = self.reader().searcher();
         // Ranked even without words: its query marks the snippets.
         let lexical = self.rank_lexically(&searcher, &parsed, LEXICAL_DEPTH.max(limit))?;

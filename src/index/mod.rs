@@ -13,7 +13,6 @@ pub mod documents;
 pub mod facets;
 pub mod hybrid;
 pub mod manifest;
-pub mod query;
 pub mod schema;
 pub mod search;
 pub mod sections;

@@ -24,11 +24,11 @@ use super::bonus::BonusQuery;
 use super::collector::Grouping;
 use super::collector::{BestSection, BestSectionPerRunbook};
 use super::documents;
-use super::query::{FilterField, ParsedQuery};
 use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
 use super::statistics::RunbookStatistics;
 use super::synonyms::Synonyms;
 use crate::error::Result;
+use crate::query::{FilterField, ParsedQuery};
 use crate::results::{Explanation, Hit, RunbookSummary, SearchResults, WordMatch};
 use crate::runbook::Hosting;
 
@@ -91,7 +91,7 @@ impl SearchIndex {
     /// [`SearchIndex::search`], with each hit's [`Explanation`] when `explain` is set.
     pub fn search_with(&self, query: &str, limit: usize, explain: bool) -> Result<SearchResults> {
         let started = Instant::now();
-        let parsed = super::query::parse(query);
+        let parsed = crate::query::parse(query);
         let searcher = self.reader().searcher();
         let lexical = self.rank_lexically(&searcher, &parsed, limit)?;
         let mut snippets = self.snippets(&searcher, &lexical.built)?;
@@ -310,7 +310,7 @@ pub(super) fn finds_anything(
     synonyms: &Synonyms,
     query: &str,
 ) -> Result<bool> {
-    let parsed = super::query::parse(query);
+    let parsed = crate::query::parse(query);
     if parsed.is_empty() {
         return Ok(false);
     }

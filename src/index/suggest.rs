@@ -18,11 +18,11 @@ use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::analyzer;
-use super::query::{self, FilterField};
 use super::schema::Fields;
 use super::search::{finds_anything, ranked_fields};
 use super::synonyms::Synonyms;
 use crate::error::Result;
+use crate::query::{self, FilterField};
 
 /// Suggestions offered at most.
 const MAX_SUGGESTIONS: usize = 3;

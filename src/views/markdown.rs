@@ -20,7 +20,7 @@ use crate::runbook::sections::markdown_options;
 
 /// The URL of a runbook page.
 pub fn runbook_url(app: &str) -> String {
-    format!("/runbooks/{}", encode_path(app))
+    format!("/runbooks/{}", crate::config::percent_encode_path(app))
 }
 
 /// Renders a runbook's body as sanitized HTML.
@@ -204,17 +204,6 @@ fn rewrite_link(dest: &str, id_path: &str) -> String {
         url.push_str(fragment);
     }
     url
-}
-
-/// Percent-encodes what may not stand in a URL path, keeping `/` between segments.
-fn encode_path(path: &str) -> String {
-    const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~')
-        .remove(b'/');
-    percent_encoding::utf8_percent_encode(path, PATH_SEGMENT).to_string()
 }
 
 /// Keeps Markdown's HTML and drops anything that could run script or restyle the page.

@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::api::{SearchParams, at_param, from_query};
 use super::{AppState, WebError};
-use crate::index::query::{self, FilterField};
 use crate::misses::Outcome;
+use crate::query::{self, FilterField};
 use crate::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
 use crate::runbook::Runbook;
 use crate::views::card::{CardView, HostingView};

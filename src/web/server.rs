@@ -1,0 +1,75 @@
+//! Serving: binding the address, starting the background tasks, serving connections until
+//! Ctrl-C or SIGTERM, and saving what must survive the stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{AppState, connections, router, tasks};
+use crate::knowledge_base::KnowledgeBase;
+use crate::pull::Checkout;
+
+/// Following the upstream of the served checkout: `serve --pull SECS`.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub checkout: Checkout,
+    pub every: Duration,
+}
+
+/// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
+/// the first refresh, (unless `watch` is false) the folder watcher and (with `follow`) the pulls.
+pub async fn serve(
+    kb: Arc<KnowledgeBase>,
+    access: Option<crate::auth::Access>,
+    addr: SocketAddr,
+    watch: bool,
+    follow: Option<Follow>,
+    verify_every: Option<Duration>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
+    })?;
+    let mut state = AppState::new(kb.clone()).with_access(access);
+    tasks::start(&mut state, watch, follow, verify_every);
+
+    let local = listener.local_addr().unwrap_or(addr);
+    tracing::info!(
+        "serving {} ({}) on http://{local}/",
+        kb.book().title,
+        kb.book().src.display()
+    );
+    println!(
+        "runbook: serving {} on http://{local}/ (Ctrl-C stops)",
+        kb.book().title
+    );
+    connections::serve(listener, router(state.clone()), shutdown_signal()).await;
+    // A background fill of sentence vectors would otherwise hold the exit until it is done.
+    kb.stop_embedding();
+    state.save_misses().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and Kubernetes send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
