@@ -432,6 +432,21 @@ fn camel_parts(word: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The terms of a phrase with their positions, one term per position (the parts of a compound,
+/// not the compound itself, so `"example com"` and `"billing01.prod"` both work).
+pub fn phrase_terms(analyzer: &mut TextAnalyzer, phrase: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(phrase);
+    let mut out: Vec<(usize, String)> = Vec::new();
+    while let Some(token) = stream.next() {
+        match out.last_mut() {
+            Some((position, text)) if *position == token.position => *text = token.text.clone(),
+            _ => out.push((token.position, token.text.clone())),
+        }
+    }
+    let first = out.first().map_or(0, |(p, _)| *p);
+    out.into_iter().map(|(p, t)| (p - first, t)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,14 +19,14 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
-use super::analyzer;
+use super::analyzer::{self, phrase_terms};
 use super::collector::BestSection;
 use super::documents;
-use super::schema::KIND_RUNBOOK;
-use super::search::{
-    SECTION_WEIGHT, STOP_WORDS, explanation, filter_query, phrase_in_field, phrase_terms,
-    ranked_fields, round, term_query,
+use super::explain::{explanation, round};
+use super::lexical::{
+    SECTION_WEIGHT, STOP_WORDS, filter_query, phrase_in_field, ranked_fields, term_query,
 };
+use super::schema::KIND_RUNBOOK;
 use crate::error::Result;
 use crate::query::ParsedQuery;
 use crate::results::{Explanation, Fusion, SearchResults};

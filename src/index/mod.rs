@@ -6,13 +6,17 @@
 //! may write it (tantivy's lock); another process (a CLI next to a running server) reads the last
 //! commit instead of refreshing.
 
+mod alternatives;
 pub mod analyzer;
 mod bonus;
 mod collector;
 pub mod documents;
+mod explain;
 pub mod facets;
 pub mod hybrid;
+mod lexical;
 pub mod manifest;
+mod refresh;
 pub mod schema;
 pub mod search;
 pub mod sections;
@@ -20,25 +24,20 @@ pub mod statistics;
 mod suggest;
 pub mod synonyms;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tantivy::directory::error::LockError;
-use tantivy::indexer::UserOperation;
 use tantivy::schema::Schema;
 use tantivy::{
-    Executor, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term,
+    Executor, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError,
 };
 
 use crate::config::Book;
-use crate::error::{Error, FileProblem, Result};
-use crate::source::{self, FileText, SourceFile};
-use manifest::{Entry, Manifest};
+use crate::error::{FileProblem, Result};
+use manifest::Manifest;
+pub use refresh::{Progress, RefreshReport};
 use schema::Fields;
 use synonyms::Synonyms;
 
@@ -49,43 +48,6 @@ const MAX_WRITER_THREADS: usize = 4;
 
 /// The manifest's file name in the state folder.
 const MANIFEST: &str = "manifest.bin";
-
-/// What a refresh did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RefreshReport {
-    /// Runbooks in the index afterwards.
-    pub indexed: usize,
-    /// Runbooks added or re-indexed.
-    pub updated: usize,
-    /// Runbooks removed because their file is gone (or now broken).
-    pub removed: usize,
-    /// Files left out, with why.
-    pub problems: Vec<FileProblem>,
-    /// True when another process holds the index and this refresh could not write it.
-    pub read_only: bool,
-    /// What went wrong with the index itself (e.g. it fell back to memory).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    #[serde(serialize_with = "serialize_ms")]
-    pub took: Duration,
-}
-
-fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1000.0)
-}
-
-/// What reading one file came to.
-enum Parsed {
-    /// Same content as indexed: nothing to do but remember its new modification time.
-    Unchanged,
-    /// Parsed: these documents replace the file's old ones.
-    Documents(Vec<TantivyDocument>),
-    /// Not usable (the entry says why): its old documents, if any, leave the index.
-    LeftOut,
-}
-
-/// Progress of a refresh: files read so far, of how many.
-pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 
 /// The tantivy index and the manifest describing it.
 pub struct SearchIndex {
@@ -259,290 +221,6 @@ impl SearchIndex {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Brings the index in step with the runbook folder: re-reads files whose size or
-    /// modification time changed, re-indexes those whose content changed, removes those that are
-    /// gone, and commits once.
-    pub fn refresh(&self, book: &Book, progress: Progress) -> Result<RefreshReport> {
-        self.refresh_with(book, source::list(book), false, progress)
-    }
-
-    /// [`SearchIndex::refresh`] with a listing of the folder made beforehand.
-    pub fn refresh_listing(
-        &self,
-        book: &Book,
-        listing: source::Listing,
-        progress: Progress,
-    ) -> Result<RefreshReport> {
-        self.refresh_with(book, listing, false, progress)
-    }
-
-    /// Re-reads and re-indexes every runbook.
-    pub fn rebuild(&self, book: &Book, progress: Progress) -> Result<RefreshReport> {
-        self.refresh_with(book, source::list(book), true, progress)
-    }
-
-    fn refresh_with(
-        &self,
-        book: &Book,
-        mut listing: source::Listing,
-        rebuild: bool,
-        progress: Progress,
-    ) -> Result<RefreshReport> {
-        let started = Instant::now();
-        if listing.folder_unreadable || !book.src.is_dir() {
-            // A vanished folder is not "every runbook deleted": keep the last index until it
-            // is back (a checkout switching branches, a share remounting).
-            return Err(Error::MissingSource(book.src.clone()));
-        }
-        if listing.incomplete {
-            // Nor is a listing that lost a thread's share: keep the last index, and let the
-            // next refresh list again.
-            return Err(Error::IncompleteListing(book.src.clone()));
-        }
-        let mut state = self.lock_state();
-        let clear = rebuild || state.must_clear;
-        let max_bytes = book.settings.max_file_bytes;
-
-        if !listing.files.is_sorted_by(|a, b| a.path < b.path) {
-            listing.files.sort_by(|a, b| a.path.cmp(&b.path));
-            listing.files.dedup_by(|a, b| a.path == b.path);
-        }
-        // The listing and the manifest are both sorted by path: one merge pass finds what is new,
-        // changed or gone, without hashing ten thousand paths on every search.
-        let mut stale: Vec<&SourceFile> = Vec::new();
-        let mut gone: Vec<String> = Vec::new();
-        let mut known = state.manifest.files.iter().peekable();
-        for file in &listing.files {
-            while let Some((path, _)) =
-                known.next_if(|(path, _)| path.as_str() < file.path.as_str())
-            {
-                gone.push(path.clone());
-            }
-            let entry = known
-                .next_if(|(path, _)| path.as_str() == file.path)
-                .map(|(_, entry)| entry);
-            if clear || entry.is_none_or(|e| e.mtime_ns != file.mtime_ns || e.size != file.size) {
-                stale.push(file);
-            }
-        }
-        gone.extend(known.map(|(path, _)| path.clone()));
-        let mut report = RefreshReport::default();
-        if stale.is_empty() && gone.is_empty() && !clear {
-            return Ok(self.finish(report, &state.manifest, listing.problems, started));
-        }
-        // The content hash of each stale file as the index holds it (when it was indexed).
-        let indexed_hash: HashMap<&str, u64> = stale
-            .iter()
-            .filter_map(|f| {
-                let entry = state.manifest.files.get(&f.path)?;
-                entry
-                    .problem
-                    .is_none()
-                    .then_some((f.path.as_str(), entry.hash))
-            })
-            .collect();
-
-        // Files are read, parsed and turned into documents on every core; this thread feeds the
-        // index writer, which indexes on threads of its own.
-        let mut entries: Vec<(String, Entry)> = Vec::with_capacity(stale.len());
-        let mut writing = false;
-        let mut read_only = false;
-        let mut failure: Option<Error> = None;
-        let next = AtomicUsize::new(0);
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
-        std::thread::scope(|scope| {
-            let (sender, receiver) = mpsc::sync_channel::<(String, Entry, Parsed)>(64);
-            for _ in 0..workers.min(stale.len().max(1)) {
-                let sender = sender.clone();
-                let (stale, next, indexed_hash) = (&stale, &next, &indexed_hash);
-                scope.spawn(move || {
-                    while let Some(file) = stale.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let unchanged =
-                            |hash| !clear && indexed_hash.get(file.path.as_str()) == Some(&hash);
-                        let outcome = self.parse_file(file, max_bytes, unchanged);
-                        if sender.send(outcome).is_err() {
-                            break; // the index turned out read-only: stop reading
-                        }
-                    }
-                });
-            }
-            drop(sender);
-            let start_writing = |state: &mut WriteState| -> Result<bool> {
-                let Some(w) = self.writer_for(state)? else {
-                    return Ok(false);
-                };
-                if clear {
-                    w.delete_all_documents()?;
-                }
-                for path in &gone {
-                    w.delete_term(Term::from_field_text(self.fields.path, path));
-                }
-                Ok(true)
-            };
-            if clear || !gone.is_empty() {
-                match start_writing(&mut state) {
-                    Ok(true) => writing = true,
-                    Ok(false) => read_only = true,
-                    Err(e) => failure = Some(e),
-                }
-            }
-            for (done, (path, entry, parsed)) in receiver.iter().enumerate() {
-                progress(done, stale.len());
-                if read_only || failure.is_some() {
-                    break;
-                }
-                let was_indexed = clear || indexed_hash.contains_key(path.as_str());
-                let needs_index = match &parsed {
-                    Parsed::Unchanged => false,
-                    Parsed::Documents(_) => true,
-                    Parsed::LeftOut => was_indexed,
-                };
-                if needs_index && !writing {
-                    match start_writing(&mut state) {
-                        Ok(true) => writing = true,
-                        Ok(false) => {
-                            read_only = true;
-                            break;
-                        }
-                        Err(e) => {
-                            failure = Some(e);
-                            break;
-                        }
-                    }
-                }
-                if let Some(w) = state.writer.as_mut().filter(|_| writing) {
-                    // One batch per runbook: its documents land together, in order, in one
-                    // segment, which the search collector relies on (see `collector`), and a
-                    // search never sees the old version deleted but the new one half added.
-                    let mut batch = Vec::new();
-                    if needs_index {
-                        batch.push(UserOperation::Delete(Term::from_field_text(
-                            self.fields.path,
-                            &path,
-                        )));
-                    }
-                    let added = matches!(parsed, Parsed::Documents(_));
-                    if let Parsed::Documents(docs) = parsed {
-                        batch.extend(docs.into_iter().map(UserOperation::Add));
-                    }
-                    if !batch.is_empty()
-                        && let Err(e) = w.run(batch)
-                    {
-                        failure = Some(e.into());
-                    } else if added {
-                        report.updated += 1;
-                    } else if needs_index {
-                        report.removed += 1;
-                    }
-                }
-                entries.push((path, entry));
-            }
-            progress(stale.len(), stale.len());
-        });
-
-        if let Some(e) = failure {
-            if let Some(w) = state.writer.as_mut() {
-                let _ = w.rollback();
-            }
-            state.must_clear = true;
-            return Err(e);
-        }
-        if read_only {
-            report.read_only = true;
-            report.updated = 0;
-            report.removed = 0;
-            return Ok(self.finish(report, &state.manifest, listing.problems, started));
-        }
-        let wrote = clear || !gone.is_empty() || report.updated + report.removed > 0;
-        let mut opstamp = state.manifest.opstamp;
-        if wrote {
-            let Some(w) = state.writer.as_mut() else {
-                return Err(Error::Index(TantivyError::InternalError(
-                    "index writer missing after indexing".into(),
-                )));
-            };
-            opstamp = match w.commit() {
-                Ok(opstamp) => opstamp,
-                Err(e) => {
-                    // Keep serving the last good commit; the next refresh starts from scratch.
-                    let _ = w.rollback();
-                    state.must_clear = true;
-                    return Err(e.into());
-                }
-            };
-            self.reader.reload()?;
-            self.generation.store(next_generation(), Ordering::Release);
-        }
-
-        let manifest = &mut state.manifest;
-        if clear {
-            manifest.files.clear();
-        }
-        for path in &gone {
-            manifest.files.remove(path);
-        }
-        report.removed += gone.len();
-        manifest.files.extend(entries);
-        manifest.opstamp = opstamp;
-        state.must_clear = false;
-        self.save_manifest(&state.manifest);
-        Ok(self.finish(report, &state.manifest, listing.problems, started))
-    }
-
-    /// Reads and parses one file. `unchanged(hash)` says whether the index already holds this
-    /// exact content.
-    fn parse_file(
-        &self,
-        file: &SourceFile,
-        max_bytes: u64,
-        unchanged: impl Fn(u64) -> bool,
-    ) -> (String, Entry, Parsed) {
-        let path = file.path.clone();
-        match source::read(file, max_bytes) {
-            Err(problem) => (path, entry_for(file, 0, Some(problem)), Parsed::LeftOut),
-            Ok(FileText { hash, .. }) if unchanged(hash) => {
-                (path, entry_for(file, hash, None), Parsed::Unchanged)
-            }
-            Ok(FileText { text, hash }) => {
-                match crate::runbook::Runbook::parse(&file.path, &file.id_path, &text) {
-                    Ok(runbook) => (
-                        path,
-                        entry_for(file, hash, None),
-                        Parsed::Documents(documents::documents(&runbook, &self.fields)),
-                    ),
-                    Err(problem) => (path, entry_for(file, hash, Some(problem)), Parsed::LeftOut),
-                }
-            }
-        }
-    }
-
-    fn finish(
-        &self,
-        mut report: RefreshReport,
-        manifest: &Manifest,
-        listing_problems: Vec<FileProblem>,
-        started: Instant,
-    ) -> RefreshReport {
-        report.indexed = manifest.indexed();
-        report.problems = manifest
-            .problems()
-            .cloned()
-            .chain(listing_problems)
-            .collect();
-        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        report.took = started.elapsed();
-        report
-    }
-
-    fn save_manifest(&self, manifest: &Manifest) {
-        if let Some(dir) = &self.dir {
-            // The manifest only saves work: if it cannot be written, the next run re-reads files.
-            if let Err(e) = manifest.save(&dir.join(MANIFEST)) {
-                tracing::warn!("cannot write the index manifest in {}: {e}", dir.display());
-            }
-        }
-    }
-
     /// Lets background segment merges finish and releases the writer: a short-lived process
     /// (`runbook index`) calls this so the next one opens a compact index.
     pub fn wait_for_merges(&self) -> Result<()> {
@@ -551,33 +229,6 @@ impl SearchIndex {
             writer.wait_merging_threads()?;
         }
         Ok(())
-    }
-
-    /// The writer, created on first use and kept (its merge threads die with it). `None` when
-    /// another process holds the index.
-    fn writer_for<'a>(&self, state: &'a mut WriteState) -> Result<Option<&'a mut IndexWriter>> {
-        if state.writer.is_none() {
-            let threads =
-                std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WRITER_THREADS));
-            match self
-                .index
-                .writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)
-            {
-                Ok(writer) => state.writer = Some(writer),
-                Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
-                Err(e) => return Err(Error::Index(e)),
-            }
-        }
-        Ok(state.writer.as_mut())
-    }
-}
-
-fn entry_for(file: &source::SourceFile, hash: u64, problem: Option<FileProblem>) -> Entry {
-    Entry {
-        mtime_ns: file.mtime_ns,
-        size: file.size,
-        hash,
-        problem,
     }
 }
 
@@ -703,7 +354,7 @@ static ONE_THREAD: Executor = Executor::SingleThread;
 /// does not, because its check of the folder already keeps every core busy while it searches.
 pub fn search_on_all_cores() {
     SEARCH_THREADS.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = crate::parallel::cores(8);
         if threads < 2 {
             return Executor::single_thread();
         }

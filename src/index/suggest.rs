@@ -18,8 +18,8 @@ use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::analyzer;
+use super::lexical::{finds_anything, ranked_fields};
 use super::schema::Fields;
-use super::search::{finds_anything, ranked_fields};
 use super::synonyms::Synonyms;
 use crate::error::Result;
 use crate::query::{self, FilterField};

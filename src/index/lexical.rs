@@ -1,0 +1,548 @@
+//! The tantivy query for a parsed query: which fields each word is looked for in, its other
+//! spellings (synonyms, joined forms, typos, the prefix being typed), phrases, filters and
+//! exclusions, and the weights all of it ranks by. Also what a hit's explanation re-runs.
+//!
+//! The plain search box builds its query from its own tokens rather than tantivy's `QueryParser`,
+//! which reads `:` as a field separator and so breaks URLs, IPv6 addresses and `host:port`.
+//!
+//! Ranking, strongest first: an exact app id, alias, host, IP or URL; more query words matched;
+//! title and aliases, then headings, then facts, then body text.
+
+use std::collections::HashSet;
+
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::alternatives::{Alternative, alternatives};
+use super::analyzer::{self, phrase_terms};
+use super::bonus::BonusQuery;
+use super::documents;
+use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
+use super::statistics::RunbookStatistics;
+use super::synonyms::Synonyms;
+use crate::error::Result;
+use crate::query::{FilterField, ParsedQuery};
+use crate::runbook::Hosting;
+
+/// Score added for each query word a section matches: enough that matching every word beats
+/// matching some, whatever the fields.
+const WORD_MATCHED: f32 = 25.0;
+/// Score of a query word that is a runbook's app id, alias, host, IP or URL (twice that when the
+/// whole query is a name, title included).
+const EXACT_NAME: f32 = 40.0;
+/// Field weights. Names, path words and facts are indexed on the runbook document alone.
+const NAMES_BOOST: f32 = 3.0;
+/// Folder and file names: chosen by the authors like a title, but shared by a whole folder.
+const PATH_BOOST: f32 = 3.0;
+const HEADING_BOOST: f32 = 2.5;
+const FACTS_BOOST: f32 = 2.0;
+/// Weight of an exact name, found on the runbook document alone, against the section-level
+/// evidence it used to be counted with as well.
+const RUNBOOK_LEVEL: f32 = 1.0 + SECTION_WEIGHT;
+const BODY_BOOST: f32 = 1.0;
+/// Typo and prefix matches rank below exact ones.
+const FUZZY_WEIGHT: f32 = 0.4;
+/// A query word found in this many documents (sections and whole runbooks) is an established
+/// word of the runbooks, taken as meant rather than as a typo. Not 1: a word one runbook uses
+/// (or misspells) once should not hide the word the caller meant.
+const KNOWN_WORD_MIN_DOCS: u64 = 5;
+/// Shortest word matched as a prefix while typing: one or two letters match half the index.
+const MIN_PREFIX_CHARS: usize = 3;
+const PREFIX_WEIGHT: f32 = 0.6;
+/// Share of the best section's score added to the whole runbook's: a section that answers beats
+/// a runbook that merely mentions the words here and there.
+pub(super) const SECTION_WEIGHT: f32 = 0.5;
+/// English function words: too common to rank by, dropped unless the query has nothing else.
+/// Words that carry meaning in operations ("not", "no", "down", "up", "off") are kept.
+pub(super) const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "but", "by", "can", "could", "did", "do", "does", "for", "from", "has", "have",
+    "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "should", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which",
+    "while", "who", "why", "will", "with", "would", "you", "your",
+];
+
+/// Whether `query` finds at least one runbook, without ranking or grouping: a plain search keeps
+/// a runbook exactly when its whole-runbook document matches, so counting those is enough.
+pub(super) fn finds_anything(
+    searcher: &Searcher,
+    fields: &Fields,
+    synonyms: &Synonyms,
+    query: &str,
+) -> Result<bool> {
+    let parsed = crate::query::parse(query);
+    if parsed.is_empty() {
+        return Ok(false);
+    }
+    let built = build_query(searcher, &parsed, fields, synonyms)?;
+    let runbooks = BooleanQuery::new(vec![
+        (Occur::Must, built.query),
+        (
+            Occur::Must,
+            term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
+        ),
+    ]);
+    Ok(searcher.search(&runbooks, &tantivy::collector::Count)? > 0)
+}
+
+pub(super) fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+impl BuiltQuery {
+    /// How many query words (stop words left out) it looks for.
+    pub(super) fn word_count(&self) -> usize {
+        self.words.len()
+    }
+}
+
+/// A query ready to run, the exact terms to highlight, and its parts for explanations.
+pub(super) struct BuiltQuery {
+    pub(super) query: Box<dyn Query>,
+    /// The exact terms to mark in snippets; `None` when there are none.
+    pub(super) highlight: Option<Box<dyn Query>>,
+    pub(super) words: Vec<WordParts>,
+}
+
+/// One query word's sub-queries: per field (weighted), and its exact-name lookup.
+pub(super) struct WordParts {
+    pub(super) word: String,
+    pub(super) fields: Vec<(&'static str, Box<dyn Query>)>,
+    pub(super) exact: Box<dyn Query>,
+}
+
+/// Builds the query for `parsed`: one step per part of the query language, in a fixed order
+/// (the words, the whole query as a name, phrases, filters, exclusions), since the clauses' order
+/// is the order their scores are summed in.
+pub(super) fn build_query(
+    searcher: &Searcher,
+    parsed: &ParsedQuery,
+    fields: &Fields,
+    synonyms: &Synonyms,
+) -> Result<BuiltQuery> {
+    let mut builder = QueryBuilder::new(searcher, fields, synonyms);
+    let words = words_to_rank_by(parsed);
+    for i in 0..words.len() {
+        let prefix = i + 1 == words.len() && parsed.last_word_is_prefix;
+        builder.add_word(&words, i, prefix)?;
+    }
+    if !parsed.words.is_empty() {
+        builder.add_whole_query_as_name(&parsed.words.join(" "));
+    }
+    builder.require_positive();
+    for phrase in &parsed.phrases {
+        builder.add_phrase(phrase);
+    }
+    builder.add_filters(&parsed.filters);
+    for word in &parsed.excluded {
+        builder.exclude(word);
+    }
+    if positive_is_absent(parsed) {
+        if parsed.filters.is_empty() && parsed.excluded.is_empty() {
+            // An empty query asks for nothing.
+            return Ok(builder.nothing());
+        }
+        builder.list_each_runbook_once();
+    }
+    Ok(builder.finish())
+}
+
+/// The query words that rank: stop words left out, unless the query has nothing else.
+fn words_to_rank_by(parsed: &ParsedQuery) -> Vec<&str> {
+    let content_words: Vec<&str> = parsed
+        .words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        .collect();
+    if content_words.is_empty() {
+        parsed.words.iter().map(String::as_str).collect()
+    } else {
+        content_words
+    }
+}
+
+/// The query being built: the clauses so far, the terms to mark in snippets, and each word's
+/// parts for explanations.
+struct QueryBuilder<'s> {
+    fields: &'s Fields,
+    synonyms: &'s Synonyms,
+    text: tantivy::tokenizer::TextAnalyzer,
+    ranked: [(Field, f32); 5],
+    statistics: RunbookStatistics<'s>,
+    /// What the query looks for (any of it; each piece adds to the score).
+    positive: Vec<(Occur, Box<dyn Query>)>,
+    /// The whole query: the positive part, phrases, filters and exclusions.
+    clauses: Vec<(Occur, Box<dyn Query>)>,
+    highlight_terms: Vec<Term>,
+    parts: Vec<WordParts>,
+}
+
+impl<'s> QueryBuilder<'s> {
+    fn new(searcher: &'s Searcher, fields: &'s Fields, synonyms: &'s Synonyms) -> Self {
+        QueryBuilder {
+            fields,
+            synonyms,
+            text: analyzer::text_analyzer(),
+            ranked: ranked_fields(fields),
+            statistics: RunbookStatistics::new(searcher, fields),
+            positive: Vec::new(),
+            clauses: Vec::new(),
+            highlight_terms: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// Query word `i` of `words`: looked for in every ranked field, with its other spellings,
+    /// as a prefix when `prefix` (it is being typed), and as an exact name.
+    fn add_word(&mut self, words: &[&str], i: usize, prefix: bool) -> Result<()> {
+        let word = words[i];
+        let terms = analyzer::terms(&mut self.text, word);
+        if terms.is_empty() {
+            return Ok(());
+        }
+        let forms = WordForms {
+            // Numbers are matched whole: a typed `10` must not find every 10.x.y.z address.
+            prefix: prefix
+                && word.chars().count() >= MIN_PREFIX_CHARS
+                && word.chars().any(char::is_alphabetic),
+            // A word the runbooks use is taken as meant: near spellings of a known word are other
+            // words ("replication" is two edits from "application"), not typos.
+            fuzzy: !is_known(&self.statistics, &self.ranked, &terms)?,
+        };
+        let alternatives = alternatives(words, i, self.synonyms, &mut self.text);
+        let per_field: Vec<Box<dyn Query>> = self
+            .ranked
+            .iter()
+            .map(|&(field, boost)| {
+                let q = word_in_field(field, word, &terms, forms, &alternatives);
+                Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
+            })
+            .collect();
+        let exact = term_query(Term::from_field_text(
+            self.fields.ids,
+            &documents::key(word),
+        ));
+        self.parts.push(WordParts {
+            word: word.to_string(),
+            fields: FIELD_NAMES
+                .iter()
+                .copied()
+                .zip(per_field.iter().map(|q| q.box_clone()))
+                .collect(),
+            exact: exact.box_clone(),
+        });
+        // A word found in the runbook's names, path or facts describes every section of it: it
+        // counts as a matched word once more, as if the best section had it too.
+        let in_runbook_level: Vec<(Occur, Box<dyn Query>)> = [0, 1, 3]
+            .into_iter()
+            .map(|i| (Occur::Should, per_field[i].box_clone()))
+            .collect();
+        self.positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(in_runbook_level)),
+                WORD_MATCHED,
+            )),
+        ));
+        let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
+        self.positive.push((
+            Occur::Should,
+            Box::new(BonusQuery::new(Box::new(word_query), WORD_MATCHED)),
+        ));
+        self.positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(exact, EXACT_NAME * RUNBOOK_LEVEL)),
+        ));
+        let body = self.fields.body;
+        self.highlight_terms
+            .extend(terms.iter().map(|t| Term::from_field_text(body, t)));
+        for alternative in &alternatives {
+            // "login" also finds "log in", but marking every "in" of the snippet helps nobody.
+            self.highlight_terms.extend(
+                alternative
+                    .terms
+                    .iter()
+                    .filter(|(_, t)| !STOP_WORDS.contains(&t.as_str()))
+                    .map(|(_, t)| Term::from_field_text(body, t)),
+            );
+        }
+        Ok(())
+    }
+
+    /// The whole query is a name (a title, an alias): the strongest evidence there is.
+    fn add_whole_query_as_name(&mut self, whole: &str) {
+        self.positive.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term_query(Term::from_field_text(
+                    self.fields.keys,
+                    &documents::key(whole),
+                )),
+                EXACT_NAME * 2.0 * RUNBOOK_LEVEL,
+            )),
+        ));
+    }
+
+    /// Something of what the words and names look for must match.
+    fn require_positive(&mut self) {
+        if !self.positive.is_empty() {
+            let positive = std::mem::take(&mut self.positive);
+            self.clauses
+                .push((Occur::Must, Box::new(BooleanQuery::new(positive))));
+        }
+    }
+
+    /// A `"phrase"`: its words in order, in any ranked field.
+    fn add_phrase(&mut self, phrase: &str) {
+        let terms = phrase_terms(&mut self.text, phrase);
+        if terms.is_empty() {
+            return;
+        }
+        let per_field: Vec<(Occur, Box<dyn Query>)> = self
+            .ranked
+            .iter()
+            .map(|&(field, boost)| {
+                let q = phrase_in_field(field, &terms);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        self.clauses
+            .push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
+        let body = self.fields.body;
+        self.highlight_terms
+            .extend(terms.iter().map(|(_, t)| Term::from_field_text(body, t)));
+    }
+
+    /// `owner:`, `hosting:`, `tag:`, `host:`, `system:` filters, all of which must hold.
+    fn add_filters(&mut self, filters: &[(FilterField, String)]) {
+        if filters.is_empty() {
+            return;
+        }
+        // Filters describe the runbook, so they are checked on its runbook document; sections
+        // pass, and the collector drops every runbook whose runbook document did not match.
+        let mut on_runbook: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            term_query(Term::from_field_u64(self.fields.kind, KIND_RUNBOOK)),
+        )];
+        for (field, value) in filters {
+            on_runbook.push((Occur::Must, filter_query(self.fields, *field, value)));
+        }
+        let filtered = BooleanQuery::new(vec![
+            (Occur::Should, Box::new(BooleanQuery::new(on_runbook))),
+            (
+                Occur::Should,
+                term_query(Term::from_field_u64(self.fields.kind, KIND_SECTION)),
+            ),
+        ]);
+        self.clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(filtered), 0.0)),
+        ));
+    }
+
+    /// A `-word`: nothing that has it in any ranked field.
+    fn exclude(&mut self, word: &str) {
+        for term in analyzer::terms(&mut self.text, word) {
+            for &(field, _) in &self.ranked {
+                self.clauses.push((
+                    Occur::MustNot,
+                    term_query(Term::from_field_text(field, &term)),
+                ));
+            }
+        }
+    }
+
+    /// Only filters or exclusions: list the matching runbooks, each at its top. The
+    /// whole-runbook document must match too, or the runbook is not kept.
+    fn list_each_runbook_once(&mut self) {
+        self.clauses.push((
+            Occur::Must,
+            Box::new(BooleanQuery::new(vec![
+                (
+                    Occur::Should,
+                    term_query(Term::from_field_text(self.fields.first, "1")),
+                ),
+                (
+                    Occur::Should,
+                    term_query(Term::from_field_u64(self.fields.kind, KIND_RUNBOOK)),
+                ),
+            ])),
+        ));
+    }
+
+    /// A query that matches nothing.
+    fn nothing(self) -> BuiltQuery {
+        BuiltQuery {
+            query: Box::new(BooleanQuery::new(vec![])),
+            highlight: None,
+            words: self.parts,
+        }
+    }
+
+    fn finish(self) -> BuiltQuery {
+        let mut highlight_terms = self.highlight_terms;
+        let highlight: Option<Box<dyn Query>> = if highlight_terms.is_empty() {
+            None
+        } else {
+            let mut seen = HashSet::new();
+            highlight_terms.retain(|t| seen.insert(t.clone()));
+            Some(Box::new(BooleanQuery::new(
+                highlight_terms
+                    .into_iter()
+                    .map(|t| (Occur::Should, term_query(t)))
+                    .collect(),
+            )))
+        };
+        BuiltQuery {
+            query: Box::new(BooleanQuery::new(self.clauses)),
+            highlight,
+            words: self.parts,
+        }
+    }
+}
+
+/// Whether the index knows a word: its terms appear in at least [`KNOWN_WORD_MIN_DOCS`]
+/// documents, or one in a thousand on a large index (where a common misspelling recurs).
+fn is_known(
+    statistics: &RunbookStatistics,
+    ranked: &[(Field, f32)],
+    terms: &[String],
+) -> Result<bool> {
+    // Counted as if every section carried its runbook's names, like the scores.
+    let mut docs = 0;
+    for &(field, _) in ranked {
+        for term in terms {
+            docs += statistics.doc_freq(&Term::from_field_text(field, term))?;
+        }
+    }
+    Ok(docs >= KNOWN_WORD_MIN_DOCS.max(statistics.num_docs() / 1000))
+}
+
+/// Names of [`ranked_fields`], in the same order, for explanations.
+const FIELD_NAMES: [&str; 5] = ["names", "path", "heading", "facts", "body"];
+
+/// The fields plain words are looked for in, with their weights.
+pub(super) fn ranked_fields(fields: &Fields) -> [(Field, f32); 5] {
+    [
+        (fields.names, NAMES_BOOST),
+        (fields.path_words, PATH_BOOST),
+        (fields.heading, HEADING_BOOST),
+        (fields.facts, FACTS_BOOST),
+        (fields.body, BODY_BOOST),
+    ]
+}
+
+fn positive_is_absent(parsed: &ParsedQuery) -> bool {
+    parsed.words.is_empty() && parsed.phrases.is_empty()
+}
+
+/// Which looser forms of a word to look for.
+#[derive(Debug, Clone, Copy)]
+struct WordForms {
+    /// The word is being typed: match it as a prefix.
+    prefix: bool,
+    /// The word may be a typo: match near spellings.
+    fuzzy: bool,
+}
+
+/// One query word in one field: its exact terms, its other spellings (synonyms, joined forms), a
+/// typo-tolerant match for longer words, and a prefix match for the word being typed.
+fn word_in_field(
+    field: Field,
+    word: &str,
+    terms: &[String],
+    forms: WordForms,
+    others: &[Alternative],
+) -> Box<dyn Query> {
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = terms
+        .iter()
+        .map(|t| (Occur::Should, term_query(Term::from_field_text(field, t))))
+        .collect();
+    for other in others {
+        alternatives.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                phrase_in_field(field, &other.terms),
+                other.weight,
+            )),
+        ));
+    }
+    let single = terms.len() == 1 && word.chars().all(char::is_alphabetic);
+    if single && forms.fuzzy {
+        let stem = &terms[0];
+        let letters = word.chars().count();
+        let distance = match letters {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        };
+        if distance > 0 {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, stem), distance, true);
+            alternatives.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(fuzzy), FUZZY_WEIGHT)),
+            ));
+        }
+    }
+    if forms.prefix && terms.len() == 1 {
+        let typed = word.to_lowercase();
+        let prefix_query =
+            FuzzyTermQuery::new_prefix(Term::from_field_text(field, &typed), 0, true);
+        alternatives.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(prefix_query), PREFIX_WEIGHT)),
+        ));
+    }
+    if alternatives.len() == 1 {
+        alternatives
+            .pop()
+            .map(|(_, q)| q)
+            .unwrap_or_else(|| Box::new(BooleanQuery::new(vec![])))
+    } else {
+        Box::new(BooleanQuery::new(alternatives))
+    }
+}
+
+pub(super) fn phrase_in_field(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
+    if terms.len() == 1 {
+        return term_query(Term::from_field_text(field, &terms[0].1));
+    }
+    let with_offsets = terms
+        .iter()
+        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+        .collect();
+    Box::new(PhraseQuery::new_with_offset(with_offsets))
+}
+
+pub(super) fn filter_query(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Query> {
+    let value = value.trim().to_lowercase();
+    let field = match field {
+        FilterField::Owner => fields.owner,
+        FilterField::Hosting => fields.hosting,
+        FilterField::Tag => fields.tag,
+        FilterField::System => fields.system,
+        FilterField::Host => {
+            let whole = analyzer::terms(&mut analyzer::ident_analyzer(), &value)
+                .into_iter()
+                .next()
+                .unwrap_or(value);
+            return term_query(Term::from_field_text(fields.host, &whole));
+        }
+    };
+    let value = match field {
+        f if f == fields.hosting => {
+            Hosting::parse(&value).map_or(value, |h| h.as_str().to_string())
+        }
+        _ => value,
+    };
+    term_query(Term::from_field_text(field, &value))
+}
