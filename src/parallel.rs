@@ -133,6 +133,17 @@ pub fn stream<T: Sync, R: Send>(
     }
 }
 
+/// Runs `first` on a thread of its own while the calling thread runs `second`, and returns both
+/// results. A panic in either reaches the caller.
+pub fn join<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    thread::scope(|scope| {
+        let first = scope.spawn(first);
+        let second = second();
+        let first = first.join().unwrap_or_else(|panic| resume_unwind(panic));
+        (first, second)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +236,22 @@ mod tests {
         assert_eq!(taken, 5);
         // At most the channel's capacity and one item per thread were worked on beyond those.
         assert!(worked.load(Ordering::Relaxed) <= 5 + 64 + 2 + 2);
+    }
+
+    #[test]
+    fn join_runs_both_at_once_and_returns_both() {
+        let barrier = Barrier::new(2);
+        let (a, b) = join(
+            || {
+                barrier.wait();
+                "first"
+            },
+            || {
+                barrier.wait();
+                2
+            },
+        );
+        assert_eq!((a, b), ("first", 2));
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub fn list(book: &Book) -> Listing {
         p => format!("{p}/"),
     };
     let folder = Folder::of(book);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let threads = crate::parallel::cores(8);
     let mut top = Walk::new(&folder);
     let mut pending: std::collections::VecDeque<Dir> = top
         .read(Dir {
@@ -134,34 +134,31 @@ pub fn list(book: &Book) -> Listing {
         files.extend(stat_each(std::mem::take(&mut walk.found), &prefix));
         files
     };
-    let (mut files, mut problems, incomplete) = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut walk = Walk::new(&folder);
-                    let files = work(&mut walk);
-                    #[cfg(test)]
-                    tests::fail_if_asked(&book.src);
-                    (files, walk.problems)
-                })
-            })
-            .collect();
-        let mut files = work(&mut top);
-        let mut problems = std::mem::take(&mut top.problems);
-        let mut incomplete = false;
-        for helper in helpers {
-            match helper.join() {
-                Ok((more_files, more_problems)) => {
-                    files.extend(more_files);
-                    problems.extend(more_problems);
-                }
-                // Listing does not panic; should a helper ever, its share of the folder is
-                // unknown, and the caller must not mistake it for deleted runbooks.
-                Err(_) => incomplete = true,
-            }
+    let mut files = Vec::new();
+    let mut problems = std::mem::take(&mut top.problems);
+    let mut incomplete = false;
+    let shares = crate::parallel::workers(threads, |worker| {
+        let mut walk = Walk::new(&folder);
+        let files = work(&mut walk);
+        #[cfg(test)]
+        if worker > 0 {
+            tests::fail_if_asked(&book.src);
         }
-        (files, problems, incomplete)
+        #[cfg(not(test))]
+        let _ = worker;
+        (files, walk.problems)
     });
+    for share in shares {
+        match share {
+            Ok((more_files, more_problems)) => {
+                files.extend(more_files);
+                problems.extend(more_problems);
+            }
+            // Listing does not panic; should a thread ever, its share of the folder is unknown,
+            // and the caller must not mistake it for deleted runbooks.
+            Err(_) => incomplete = true,
+        }
+    }
     // Paths are unique, so an unstable sort gives the same order, without a scratch copy.
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     problems.sort_by(|a, b| a.path.cmp(&b.path));
@@ -511,7 +508,7 @@ mod tests {
         let whole = list(&book);
         assert!(!whole.incomplete);
         assert_eq!(whole.files.len(), 40);
-        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        if crate::parallel::cores(2) < 2 {
             eprintln!("skipped: one core, so the listing has no helper thread to fail");
             return;
         }

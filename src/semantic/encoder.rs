@@ -321,14 +321,10 @@ impl Encoder {
         // Widening the weights is mostly page faults on 91 MB of fresh memory, and parsing the
         // tokenizer's JSON takes ~10 ms: overlapping them on separate threads roughly halves the
         // load time on two cores.
-        let (weights, tokenizer) = std::thread::scope(|scope| {
-            let tokenizer = scope.spawn(|| load_tokenizer(bytes.tokenizer, &bytes.tokenizer_path));
-            let weights = widen_weights(bytes.weights);
-            let tokenizer = tokenizer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (weights, tokenizer)
-        });
+        let (tokenizer, weights) = crate::parallel::join(
+            || load_tokenizer(bytes.tokenizer, &bytes.tokenizer_path),
+            || widen_weights(bytes.weights),
+        );
         let weights_error = |source| EncoderError::Weights {
             path: bytes.weights_path.clone(),
             source,
@@ -424,14 +420,7 @@ fn widen_weights(bytes: &[u8]) -> candle_core::Result<HashMap<String, Tensor>> {
             second.push(tensor);
         }
     }
-    let (first, second) = std::thread::scope(|scope| {
-        let first = scope.spawn(|| widen_all(first));
-        let second = widen_all(second);
-        let first = first
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
+    let (first, second) = crate::parallel::join(|| widen_all(first), || widen_all(second));
     Ok(first?.into_iter().chain(second?).collect())
 }
 

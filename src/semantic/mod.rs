@@ -386,27 +386,20 @@ impl Semantic {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
         // candle runs one forward pass on one core: a batch per core keeps them all busy.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
+        let threads = crate::parallel::cores(MAX_THREADS);
         let mut last_save = Instant::now();
         progress(0, missing.len());
         for round in missing.chunks(BATCH * threads) {
             if self.stopping.load(Ordering::Acquire) {
                 break;
             }
-            let encoded: Vec<std::result::Result<Vec<Vec<f32>>, String>> =
-                std::thread::scope(|scope| {
-                    let workers: Vec<_> = round
-                        .chunks(BATCH)
-                        .map(|batch| scope.spawn(move || encode_sections(encoder, batch)))
-                        .collect();
-                    workers
-                        .into_iter()
-                        .map(|w| {
-                            w.join()
-                                .unwrap_or_else(|_| Err("the encoder panicked".into()))
-                        })
-                        .collect()
-                });
+            let batches: Vec<&[SectionSource]> = round.chunks(BATCH).collect();
+            let encoded = crate::parallel::map(&batches, threads, |batch| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    encode_sections(encoder, batch)
+                }))
+                .unwrap_or_else(|_| Err("the encoder panicked".into()))
+            });
             let mut vectors = Vec::with_capacity(round.len());
             for batch in encoded {
                 vectors.extend(batch.map_err(Error::Semantic)?);
