@@ -165,3 +165,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Index(args) => index::run(&args, global.checkout_only()?),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap's own checks of the definitions (names that clash, `conflicts_with` naming no
+    /// argument, ...), which otherwise fail only when that command is run.
+    #[test]
+    fn the_arguments_are_well_formed() {
+        Cli::command().debug_assert();
+    }
+}
