@@ -1,0 +1,93 @@
+//! Where `search` and `show` get their answers: this checkout, or a server's JSON API. Both
+//! print the same.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+
+use crate::knowledge_base::{KnowledgeBase, SearchMode};
+use crate::remote::RemoteKnowledgeBase;
+use crate::results::{RunbookDetails, SearchResults};
+use crate::source::BackgroundListing;
+
+use super::local::note_problems;
+use super::progress::with_progress;
+
+/// Most sections a one-shot search computes vectors for before answering (about a second of
+/// work): enough for the runbooks just edited, never the minutes a whole knowledge base takes.
+const EMBED_IN_ONE_SEARCH: usize = 48;
+
+/// This checkout's knowledge base, or a server: asked the same questions.
+pub(super) enum Answers {
+    Local(Box<KnowledgeBase>),
+    Remote(RemoteKnowledgeBase),
+}
+
+impl Answers {
+    /// Searches; a local search uses `listing` when one was started early.
+    pub(super) fn search(
+        &self,
+        query: &str,
+        limit: usize,
+        explain: bool,
+        listing: Option<BackgroundListing>,
+        at: Option<DateTime<Utc>>,
+    ) -> anyhow::Result<SearchResults> {
+        let now = crate::clock::at_or_now(at)?;
+        match self {
+            Answers::Local(kb) if kb.wants_model(query) => {
+                // The query describes something: bring the index up to date first, then give
+                // the sections that just changed their vectors, so both rankings see the
+                // folder as it is. A search that needs no model skips all of this.
+                drop(listing);
+                let report = with_progress(|progress| kb.refresh(progress))?;
+                note_problems(&report);
+                let vectors = kb.embed(Some(EMBED_IN_ONE_SEARCH), &mut |_, _| {})?;
+                if vectors.skipped > 0 {
+                    let _ = writeln!(
+                        anstream::stderr(),
+                        "note: {} sections have no sentence vector yet, so they are found by their words only (run `runbook index`, or keep `runbook serve` running)",
+                        vectors.skipped
+                    );
+                }
+                Ok(kb.search_at(query, limit, SearchMode::Hybrid, explain, now)?)
+            }
+            Answers::Local(kb) => {
+                let (results, report) = with_progress(|progress| {
+                    kb.search_fresh(query, limit, listing, progress, now)
+                })?;
+                note_problems(&report);
+                if explain {
+                    // Explaining re-runs each word's queries; only worth it when asked.
+                    return Ok(kb.search_at(query, limit, SearchMode::Hybrid, true, now)?);
+                }
+                Ok(results)
+            }
+            Answers::Remote(remote) => {
+                Ok(remote.search(query, limit, explain, crate::clock::at_or_fixed(at)?)?)
+            }
+        }
+    }
+
+    /// The runbook `app` names (by id, alias, host, IP or URL), with `section` instead of Login.
+    pub(super) fn details(
+        &self,
+        app: &str,
+        section: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> crate::Result<RunbookDetails> {
+        match self {
+            Answers::Local(kb) => {
+                kb.details(&kb.runbook(app)?, section, crate::clock::at_or_now(at)?)
+            }
+            Answers::Remote(remote) => remote.details(app, section, crate::clock::at_or_fixed(at)?),
+        }
+    }
+}
+
+/// Reads `--at`: an RFC 3339 time.
+pub(super) fn parse_at(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not a time like 2026-11-28T03:00:00Z (RFC 3339): {e}"))
+}
