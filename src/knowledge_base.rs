@@ -13,14 +13,17 @@ use crate::config::Book;
 use crate::drift::DriftRecord;
 use crate::error::{Error, Result};
 use crate::history::{History, LastChange};
-use crate::index::{Progress, RefreshReport, SearchIndex};
+use crate::index::SearchIndex;
+pub use crate::index::{Progress, RefreshReport, search_on_all_cores};
 use crate::misses::{self, MissLog};
 use crate::results::{
     Review, RunbookDetails, RunbookSummary, SearchResults, SectionRef, SectionText,
 };
 use crate::runbook::Runbook;
-use crate::semantic::{self, FillReport, Semantic};
+use crate::semantic::{self, Semantic};
+pub use crate::semantic::{FillReport, State as SemanticState, Status as SemanticStatus};
 use crate::source;
+pub use crate::source::BackgroundListing;
 
 /// Today's date on this machine's calendar, for review status.
 pub fn today() -> NaiveDate {
@@ -82,6 +85,27 @@ impl KnowledgeBase {
     pub fn index(&self) -> Arc<SearchIndex> {
         // A panic elsewhere while swapping leaves either index: both are usable.
         self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runbooks in the index.
+    pub fn indexed(&self) -> usize {
+        self.index().indexed()
+    }
+
+    /// Files the last refresh left out, with why.
+    pub fn problems(&self) -> Vec<crate::FileProblem> {
+        self.index().problems()
+    }
+
+    /// What went wrong with the index itself when it was opened (e.g. it fell back to memory).
+    pub fn warnings(&self) -> Vec<String> {
+        self.index().warnings().to_vec()
+    }
+
+    /// Lets background segment merges finish: a short-lived process (`runbook index`) calls
+    /// this so the next one opens a compact index.
+    pub fn wait_for_merges(&self) -> Result<()> {
+        self.index().wait_for_merges()
     }
 
     /// Brings the index in step with the runbook folder (cheap when nothing changed).
@@ -175,7 +199,7 @@ impl KnowledgeBase {
                     .join(" ");
                 let nearest = self
                     .semantic
-                    .nearest(&text, crate::index::hybrid::NEAREST_SECTIONS)
+                    .nearest(&text, crate::index::NEAREST_SECTIONS)
                     .unwrap_or_default();
                 index.search_semantic_only(query, limit, explain, &nearest)?
             }
@@ -244,17 +268,12 @@ impl KnowledgeBase {
 
     /// The sections nearest in meaning to a query that describes something; `None` when the
     /// query only names things, or semantic search is off or has no vectors yet.
-    fn nearest(
-        &self,
-        index: &SearchIndex,
-        query: &str,
-    ) -> Option<Vec<crate::index::hybrid::Nearest>> {
+    fn nearest(&self, index: &SearchIndex, query: &str) -> Option<Vec<crate::index::Nearest>> {
         if !self.semantic.is_on() {
             return None;
         }
         let text = index.semantic_text(query)?;
-        self.semantic
-            .nearest(&text, crate::index::hybrid::NEAREST_SECTIONS)
+        self.semantic.nearest(&text, crate::index::NEAREST_SECTIONS)
     }
 
     /// Whether `query` would be ranked by meaning too (it describes something, and semantic

@@ -14,9 +14,9 @@
 
 pub mod auth;
 pub mod cli;
-pub mod clock;
+mod clock;
 pub mod config;
-pub mod drift;
+mod drift;
 pub mod error;
 pub mod history;
 pub mod import;
@@ -25,17 +25,17 @@ pub mod knowledge_base;
 pub mod lint;
 pub mod mdbook;
 pub mod misses;
-pub mod parallel;
+mod parallel;
 pub mod pull;
 pub mod query;
-pub mod remote;
+mod remote;
 pub mod results;
 pub mod runbook;
 pub mod semantic;
 pub mod source;
 mod state_file;
 pub mod views;
-pub mod watch;
+mod watch;
 pub mod web;
 
 pub use config::Book;

@@ -22,10 +22,11 @@ pub const DEBOUNCE: Duration = Duration::from_millis(75);
 /// How often the polling fallback looks at the folder.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A running watcher; dropping it stops watching.
+/// A running watcher; dropping it stops watching. The debouncer is only held, never read: it
+/// watches for as long as it lives.
 pub enum FolderWatcher {
-    Native(Debouncer<notify::RecommendedWatcher, RecommendedCache>),
-    Polling(Debouncer<PollWatcher, FileIdMap>),
+    Native(#[allow(dead_code)] Debouncer<notify::RecommendedWatcher, RecommendedCache>),
+    Polling(#[allow(dead_code)] Debouncer<PollWatcher, FileIdMap>),
 }
 
 impl FolderWatcher {

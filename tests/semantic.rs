@@ -238,7 +238,7 @@ fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
     assert!(
         fusion
             .cosine
-            .is_some_and(|c| c >= runbook::index::hybrid::MIN_COSINE)
+            .is_some_and(|c| c >= runbook::index::MIN_COSINE)
     );
     assert_eq!(fusion.fused, results.hits[0].score);
 }

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
+use crate::knowledge_base::BackgroundListing;
 use crate::knowledge_base::{KnowledgeBase, SearchMode};
 use crate::remote::RemoteKnowledgeBase;
 use crate::results::{RunbookDetails, SearchResults};
-use crate::source::BackgroundListing;
 
 use super::local::note_problems;
 use super::progress::with_progress;

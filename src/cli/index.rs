@@ -2,7 +2,7 @@
 //! sentence vectors that are missing, and reports both.
 
 use crate::config::Book;
-use crate::index::RefreshReport;
+use crate::knowledge_base::RefreshReport;
 use crate::views::terminal;
 
 use super::exit;
@@ -37,8 +37,8 @@ struct IndexReport<'a> {
 #[derive(serde::Serialize)]
 struct SemanticReport {
     #[serde(flatten)]
-    status: crate::semantic::Status,
-    fill: crate::semantic::FillReport,
+    status: crate::knowledge_base::SemanticStatus,
+    fill: crate::knowledge_base::FillReport,
 }
 
 /// Refreshes or rebuilds the index, computes the missing vectors unless told not to, and
@@ -53,9 +53,9 @@ pub(super) fn run(args: &IndexArgs, book: Book) -> anyhow::Result<u8> {
         }
     })?;
     warn_all(&report.warnings);
-    kb.index().wait_for_merges()?;
+    kb.wait_for_merges()?;
     let vectors = if args.no_vectors {
-        crate::semantic::FillReport::default()
+        crate::knowledge_base::FillReport::default()
     } else {
         with_progress_of("embedding", "sections", |progress| kb.embed(None, progress))?
     };

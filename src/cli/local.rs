@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::config::Book;
-use crate::index::RefreshReport;
 use crate::knowledge_base::KnowledgeBase;
+use crate::knowledge_base::RefreshReport;
 
 use super::output::warn_all;
 use super::progress::with_progress;
@@ -13,7 +13,7 @@ use super::progress::with_progress;
 /// Opens the knowledge base, saying why it could not use its usual index, if so.
 pub(super) fn open(book: Book) -> anyhow::Result<KnowledgeBase> {
     let kb = KnowledgeBase::open(book)?;
-    warn_all(kb.index().warnings());
+    warn_all(&kb.warnings());
     Ok(kb)
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use crate::index::Progress;
+use crate::knowledge_base::Progress;
 
 /// Runs `work` with a progress bar on stderr when it is a terminal.
 pub(super) fn with_progress<T>(

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::source::BackgroundListing;
+use crate::knowledge_base::BackgroundListing;
 use crate::views::terminal;
 
 use super::GlobalOptions;

@@ -63,7 +63,7 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
         None => None,
     };
     log_to_stderr();
-    crate::index::search_on_all_cores();
+    crate::knowledge_base::search_on_all_cores();
     let kb = local::open(book)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(crate::web::serve(

@@ -10,19 +10,19 @@ mod alternatives;
 pub mod analyzer;
 mod bonus;
 mod collector;
-pub mod documents;
+pub(crate) mod documents;
 mod explain;
-pub mod facets;
-pub mod hybrid;
+mod facets;
+mod hybrid;
 mod lexical;
-pub mod manifest;
+mod manifest;
 mod refresh;
-pub mod schema;
-pub mod search;
-pub mod sections;
-pub mod statistics;
+mod schema;
+mod search;
+mod sections;
+mod statistics;
 mod suggest;
-pub mod synonyms;
+mod synonyms;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,9 +36,12 @@ use tantivy::{
 
 use crate::config::Book;
 use crate::error::{FileProblem, Result};
+pub use hybrid::MIN_COSINE;
+pub(crate) use hybrid::{NEAREST_SECTIONS, Nearest};
 use manifest::Manifest;
 pub use refresh::{Progress, RefreshReport};
 use schema::Fields;
+pub(crate) use sections::SectionSource;
 use synonyms::Synonyms;
 
 /// Memory each indexing thread may use before it flushes a segment.

@@ -19,9 +19,9 @@ use serde::Serialize;
 
 use crate::config::Book;
 use crate::error::{Error, Result};
+use crate::index::Nearest;
 use crate::index::SearchIndex;
-use crate::index::hybrid::Nearest;
-use crate::index::sections::SectionSource;
+use crate::index::SectionSource;
 use encoder::Encoder;
 use store::{StoreError, VectorStore};
 

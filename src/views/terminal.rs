@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::index::RefreshReport;
+use crate::knowledge_base::RefreshReport;
 use crate::lint::{Report, Severity};
 use crate::misses::{Miss, MissKind};
 use crate::results::{Explanation, Facets, RunbookDetails, SearchResults};
@@ -376,10 +376,10 @@ pub fn refresh_summary(report: &RefreshReport) -> String {
 
 /// What `runbook index` says of the sentence vectors after the refresh.
 pub fn semantic_summary(
-    status: &crate::semantic::Status,
-    fill: &crate::semantic::FillReport,
+    status: &crate::knowledge_base::SemanticStatus,
+    fill: &crate::knowledge_base::FillReport,
 ) -> String {
-    use crate::semantic::State;
+    use crate::knowledge_base::SemanticState as State;
     match status.state {
         State::Off => "Semantic search is off (semantic = false in book.toml).\n".to_string(),
         State::Unavailable => format!(

@@ -179,7 +179,7 @@ struct Health {
     /// Files left out of the index, with why.
     problems: Vec<crate::FileProblem>,
     /// Ranking by meaning: on, off or unavailable (and why), the model, sections with vectors.
-    semantic: crate::semantic::Status,
+    semantic: crate::knowledge_base::SemanticStatus,
     /// With `serve --pull`: the upstream, the commit served, the last pull and its error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pull: Option<crate::pull::PullStatus>,
@@ -195,9 +195,7 @@ struct CacheUsage {
 
 /// `GET /healthz`: 200 with the number of runbooks indexed and any files left out.
 pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
-    let (runbooks, problems) = state
-        .blocking(|kb| (kb.index().indexed(), kb.index().problems()))
-        .await?;
+    let (runbooks, problems) = state.blocking(|kb| (kb.indexed(), kb.problems())).await?;
     Ok(Json(Health {
         status: "ok",
         ready: state.ready.load(Ordering::Relaxed),
@@ -221,8 +219,8 @@ pub async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse,
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
     let gauges = state
         .blocking(|kb| IndexGauges {
-            runbooks: kb.index().indexed(),
-            files_with_errors: kb.index().problems().len(),
+            runbooks: kb.indexed(),
+            files_with_errors: kb.problems().len(),
         })
         .await?;
     Ok((
