@@ -17,8 +17,8 @@ use serde::ser::SerializeStruct;
 
 use crate::config::Book;
 use crate::error::FileProblem;
-use crate::index::documents;
 use crate::runbook::hours::Schedule;
+use crate::runbook::names;
 use crate::runbook::{Runbook, front_matter, sections};
 use crate::source::{self, SourceFile};
 
@@ -856,7 +856,7 @@ fn check_claims(parsed: &[Parsed], out: &mut Vec<Finding>) {
         }
         let mut seen = HashSet::new();
         for claim in own {
-            let key = documents::key(&claim.value);
+            let key = names::key(&claim.value);
             // A runbook may repeat its own names (an alias equal to its app id); only clashes
             // between runbooks are ambiguous.
             if !key.is_empty() && seen.insert(key.clone()) {
