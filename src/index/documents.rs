@@ -3,6 +3,7 @@
 use tantivy::TantivyDocument;
 
 use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
+use crate::runbook::names::key;
 use crate::runbook::{Runbook, app_from_path, facts::url_host};
 
 /// The grouping id of a runbook: a hash of its path.
@@ -19,11 +20,6 @@ pub fn section_key(title: &str, heading: &str, body: &str) -> u64 {
         hasher.update(part.as_bytes());
     }
     hasher.digest()
-}
-
-/// Normalizes a name for exact lookup: lower case, no surrounding space, no trailing `/`.
-pub fn key(name: &str) -> String {
-    name.trim().trim_end_matches('/').to_lowercase()
 }
 
 /// Every exact name a runbook answers to.

@@ -21,7 +21,6 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use super::SearchIndex;
 use super::analyzer::{self, phrase_terms};
 use super::collector::BestSection;
-use super::documents;
 use super::explain::{explanation, round};
 use super::lexical::{
     SECTION_WEIGHT, STOP_WORDS, filter_query, phrase_in_field, ranked_fields, term_query,
@@ -30,6 +29,7 @@ use super::schema::KIND_RUNBOOK;
 use crate::error::Result;
 use crate::query::ParsedQuery;
 use crate::results::{Explanation, Fusion, SearchResults};
+use crate::runbook::names;
 
 /// The reciprocal rank fusion constant: how little a first place counts more than a tenth.
 /// 60 is the value of the method's paper, and the one the issue measured.
@@ -132,7 +132,7 @@ impl SearchIndex {
         {
             return true;
         }
-        let term = Term::from_field_text(self.fields().ids, &documents::key(word));
+        let term = Term::from_field_text(self.fields().ids, &names::key(word));
         searcher.doc_freq(&term).is_ok_and(|n| n > 0)
     }
 
@@ -365,27 +365,27 @@ impl SearchIndex {
         if parsed.words.is_empty() {
             return Ok(FxHashSet::default());
         }
-        let mut names: Vec<(Occur, Box<dyn Query>)> = parsed
+        let mut named: Vec<(Occur, Box<dyn Query>)> = parsed
             .words
             .iter()
             .map(|w| {
                 (
                     Occur::Should,
-                    term_query(Term::from_field_text(fields.ids, &documents::key(w))),
+                    term_query(Term::from_field_text(fields.ids, &names::key(w))),
                 )
             })
             .collect();
         let whole = parsed.words.join(" ");
-        names.push((
+        named.push((
             Occur::Should,
-            term_query(Term::from_field_text(fields.keys, &documents::key(&whole))),
+            term_query(Term::from_field_text(fields.keys, &names::key(&whole))),
         ));
         let query = BooleanQuery::new(vec![
             (
                 Occur::Must,
                 term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
             ),
-            (Occur::Must, Box::new(BooleanQuery::new(names))),
+            (Occur::Must, Box::new(BooleanQuery::new(named))),
         ]);
         runbook_ids(searcher, &query)
     }

@@ -20,13 +20,12 @@ use tantivy::{Searcher, Term};
 use super::alternatives::{Alternative, alternatives};
 use super::analyzer::{self, phrase_terms};
 use super::bonus::BonusQuery;
-use super::documents;
 use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
 use super::statistics::RunbookStatistics;
 use super::synonyms::Synonyms;
 use crate::error::Result;
 use crate::query::{FilterField, ParsedQuery};
-use crate::runbook::Hosting;
+use crate::runbook::{Hosting, names};
 
 /// Score added for each query word a section matches: enough that matching every word beats
 /// matching some, whatever the fields.
@@ -224,10 +223,7 @@ impl<'s> QueryBuilder<'s> {
                 Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
             })
             .collect();
-        let exact = term_query(Term::from_field_text(
-            self.fields.ids,
-            &documents::key(word),
-        ));
+        let exact = term_query(Term::from_field_text(self.fields.ids, &names::key(word)));
         self.parts.push(WordParts {
             word: word.to_string(),
             fields: FIELD_NAMES
@@ -280,10 +276,7 @@ impl<'s> QueryBuilder<'s> {
         self.positive.push((
             Occur::Should,
             Box::new(ConstScoreQuery::new(
-                term_query(Term::from_field_text(
-                    self.fields.keys,
-                    &documents::key(whole),
-                )),
+                term_query(Term::from_field_text(self.fields.keys, &names::key(whole))),
                 EXACT_NAME * 2.0 * RUNBOOK_LEVEL,
             )),
         ));

@@ -11,7 +11,6 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use super::SearchIndex;
 use super::collector::BestSectionPerRunbook;
 use super::collector::Grouping;
-use super::documents;
 use super::explain::explanation;
 use super::lexical::{BuiltQuery, SECTION_WEIGHT, build_query, term_query};
 use super::schema::KIND_RUNBOOK;
@@ -19,7 +18,7 @@ use super::statistics::RunbookStatistics;
 use crate::error::Result;
 use crate::query::ParsedQuery;
 use crate::results::{Hit, RunbookSummary, SearchResults};
-use crate::runbook::Hosting;
+use crate::runbook::{Hosting, names};
 
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 180;
@@ -270,9 +269,9 @@ fn snippet_source<'a>(body: &'a str, terms: &[String]) -> &'a str {
 
 /// Candidate lookup keys for a name: as given, and for a URL also its host.
 fn lookup_keys(name: &str) -> Vec<String> {
-    let mut keys = vec![documents::key(name)];
+    let mut keys = vec![names::key(name)];
     if let Some(host) = crate::runbook::facts::url_host(name.trim()) {
-        keys.push(documents::key(host));
+        keys.push(names::key(host));
     }
     keys.retain(|k| !k.is_empty());
     keys

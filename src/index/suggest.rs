@@ -23,6 +23,7 @@ use super::schema::Fields;
 use super::synonyms::Synonyms;
 use crate::error::Result;
 use crate::query::{self, FilterField};
+use crate::runbook::names;
 
 /// Suggestions offered at most.
 const MAX_SUGGESTIONS: usize = 3;
@@ -252,7 +253,7 @@ fn near_name(searcher: &Searcher, fields: &Fields, query: &str) -> Result<Option
     {
         return Ok(None);
     }
-    let whole = super::documents::key(&parsed.words.join(" "));
+    let whole = names::key(&parsed.words.join(" "));
     // Numbers (an IP, a port) are not misspelt names: the nearest other address is no answer.
     if !whole.chars().any(char::is_alphabetic) {
         return Ok(None);

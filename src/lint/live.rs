@@ -85,18 +85,18 @@ fn targets(parsed: &[Parsed]) -> (Vec<Target>, Vec<Place>) {
             });
             places.push(Place {
                 runbook: i,
-                line: p.entry_line("servers", n, Some("host"), host),
+                line: p.front_matter.entry_line("servers", n, Some("host"), host),
                 ip_line: server
                     .ip
                     .as_ref()
-                    .map(|ip| p.entry_line("servers", n, Some("ip"), ip)),
+                    .map(|ip| p.front_matter.entry_line("servers", n, Some("ip"), ip)),
             });
         }
         for (n, url) in facts.urls.iter().enumerate() {
             targets.push(Target::Url(url.clone()));
             places.push(Place {
                 runbook: i,
-                line: p.entry_line("urls", n, None, url),
+                line: p.front_matter.entry_line("urls", n, None, url),
                 ip_line: None,
             });
         }

@@ -8,10 +8,11 @@
 
 use std::io;
 use std::net::{IpAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::thread;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+use crate::parallel;
 
 /// One thing to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,52 +138,20 @@ pub fn check_all(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<Outcome> {
     let total = targets.len();
-    if total == 0 {
-        return Vec::new();
-    }
     let agent = agent(settings);
-    let next = AtomicUsize::new(0);
     let done = Mutex::new(0usize);
-    let slots: Vec<OnceLock<Outcome>> = targets.iter().map(|_| OnceLock::new()).collect();
-    let work = || {
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let (Some(target), Some(slot)) = (targets.get(index), slots.get(index)) else {
-                break;
-            };
-            let _ = slot.set(check(&agent, target, settings, resolver));
-            let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
-            *done += 1;
-            progress(*done, total);
-        }
-    };
-    thread::scope(|scope| {
-        let workers = settings.concurrency.clamp(1, total);
-        let handles: Vec<_> = (0..workers)
-            .filter_map(|_| {
-                thread::Builder::new()
-                    .name("runbook-check".into())
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        if handles.is_empty() {
-            // No thread could be started: check serially rather than not at all.
-            work();
-        }
-        for handle in handles {
-            // A panicking check loses only its own target (the other workers carry on), and
-            // joining here keeps the panic from reaching the caller.
-            let _ = handle.join();
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|| Outcome::Unreachable("the check failed unexpectedly".into()))
-        })
-        .collect()
+    parallel::map(targets, settings.concurrency, |target| {
+        // A panicking check loses only its own target: the others are still checked, and the
+        // panic does not reach the caller.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            check(&agent, target, settings, resolver)
+        }))
+        .unwrap_or_else(|_| Outcome::Unreachable("the check failed unexpectedly".into()));
+        let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+        *done += 1;
+        progress(*done, total);
+        outcome
+    })
 }
 
 /// One agent for the whole run, shared by the workers (it pools connections per host).
@@ -416,6 +385,8 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::{Ipv4Addr, TcpListener, TcpStream};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread;
     use std::time::Instant;
 
     // ---- resolvers -------------------------------------------------------------------
@@ -988,6 +959,39 @@ mod tests {
         );
         assert_eq!(outcomes[0], Outcome::Fine);
         assert!(matches!(outcomes[1], Outcome::Unresolved(_)));
+    }
+
+    #[test]
+    fn a_panicking_check_loses_only_its_own_target() {
+        struct Panicky;
+        impl Resolve for Panicky {
+            fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+                assert_ne!(host, "boom.example", "a bug in a check");
+                Ok(ips(&["10.0.0.1"]))
+            }
+        }
+        let targets = vec![
+            host("a.example", None),
+            host("boom.example", None),
+            host("c.example", None),
+        ];
+        let calls = Mutex::new(Vec::new());
+        // One thread: the one that met the panic goes on to check the next target.
+        let outcomes = check_all(
+            &targets,
+            &settings(Duration::from_secs(1), 1),
+            &Panicky,
+            &|done, total| calls.lock().unwrap().push((done, total)),
+        );
+        assert_eq!(
+            outcomes,
+            vec![
+                Outcome::Fine,
+                Outcome::Unreachable("the check failed unexpectedly".into()),
+                Outcome::Fine,
+            ]
+        );
+        assert_eq!(calls.into_inner().unwrap(), vec![(1, 3), (2, 3), (3, 3)]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod facts;
 pub mod front_matter;
 pub mod hours;
+pub mod names;
 pub mod sections;
 
 use serde::Serialize;

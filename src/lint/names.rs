@@ -1,0 +1,108 @@
+//! Names claimed twice: an app id, alias, host, IP or URL must lead to one runbook, or
+//! `runbook show NAME` has to guess.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Parsed;
+use super::report::{Code, Finding};
+use crate::runbook::names;
+
+/// One name a runbook answers to, where it is written.
+struct Claim {
+    runbook: usize,
+    kind: &'static str,
+    value: String,
+    line: u64,
+}
+
+/// How many other claimants a duplicate-name message lists by path.
+const MAX_NAMED: usize = 3;
+
+/// App ids, aliases, hosts, IPs and URLs must each name one runbook, or `runbook show NAME` has
+/// to guess. Names are compared by their [`names::key`], as the index looks them up.
+pub(super) fn check(parsed: &[Parsed], out: &mut Vec<Finding>) {
+    let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
+    for (i, p) in parsed.iter().enumerate() {
+        let f = &p.runbook.facts;
+        let app_line = p.front_matter.find_key_line("app").unwrap_or(1);
+        let mut own: Vec<Claim> = vec![Claim {
+            runbook: i,
+            kind: "app id",
+            value: f.app.clone(),
+            line: app_line,
+        }];
+        for alias in &f.aliases {
+            own.push(Claim {
+                runbook: i,
+                kind: "alias",
+                value: alias.clone(),
+                line: p.front_matter.value_line("aliases", alias),
+            });
+        }
+        for server in &f.servers {
+            for (kind, value) in [("host", &server.host), ("IP", &server.ip)] {
+                if let Some(value) = value {
+                    own.push(Claim {
+                        runbook: i,
+                        kind,
+                        value: value.clone(),
+                        line: p.front_matter.value_line("servers", value),
+                    });
+                }
+            }
+        }
+        for url in &f.urls {
+            own.push(Claim {
+                runbook: i,
+                kind: "URL",
+                value: url.clone(),
+                line: p.front_matter.value_line("urls", url),
+            });
+        }
+        let mut seen = HashSet::new();
+        for claim in own {
+            let key = names::key(&claim.value);
+            // A runbook may repeat its own names (an alias equal to its app id); only clashes
+            // between runbooks are ambiguous.
+            if !key.is_empty() && seen.insert(key.clone()) {
+                claims.entry(key).or_default().push(claim);
+            }
+        }
+    }
+    for group in claims.values().filter(|g| g.len() > 1) {
+        for claim in group {
+            let others: Vec<&Claim> = group
+                .iter()
+                .filter(|o| o.runbook != claim.runbook)
+                .collect();
+            let all_app_ids = claim.kind == "app id" && others.iter().all(|o| o.kind == "app id");
+            let code = if all_app_ids {
+                Code::DuplicateAppId
+            } else {
+                Code::DuplicateName
+            };
+            // A name shared by hundreds of runbooks (a copied template) must not make the
+            // report quadratic: name a few, count the rest.
+            let mut named: Vec<String> = others
+                .iter()
+                .take(MAX_NAMED)
+                .map(|o| format!("{} (as its {})", parsed[o.runbook].path(), o.kind))
+                .collect();
+            if others.len() > MAX_NAMED {
+                named.push(format!("{} more", others.len() - MAX_NAMED));
+            }
+            out.push(Finding::new(
+                parsed[claim.runbook].path(),
+                claim.line,
+                None,
+                code,
+                format!(
+                    "{} {:?} is also claimed by {}: each name must lead to one runbook",
+                    claim.kind,
+                    claim.value,
+                    named.join(", ")
+                ),
+            ));
+        }
+    }
+}
