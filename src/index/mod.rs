@@ -10,7 +10,7 @@ mod alternatives;
 pub mod analyzer;
 mod bonus;
 mod collector;
-pub(crate) mod documents;
+mod documents;
 mod explain;
 mod facets;
 mod hybrid;

@@ -4,7 +4,7 @@
 //! Everything here is optional. With `semantic = false` in `[preprocessor.runbook]`, or when
 //! the model cannot be loaded, search is lexical only: one log line says why, `/healthz` shows
 //! it, and nothing fails. Vectors are a cache like the index: keyed by each section's content
-//! hash ([`crate::index::documents::section_key`]), so a refresh embeds only the sections whose
+//! hash (`section_key` in the index's documents), so a refresh embeds only the sections whose
 //! words changed and a restart embeds nothing. A search uses whatever vectors exist.
 
 pub mod encoder;

@@ -29,8 +29,9 @@ use std::time::Duration;
 
 pub use error::WebError;
 pub use router::router;
-pub use server::{Follow, serve};
+pub use server::serve;
 pub use state::AppState;
+pub use tasks::Follow;
 
 /// Longest query accepted; longer ones get 414 rather than tying up the index.
 pub const MAX_QUERY_CHARS: usize = 1024;

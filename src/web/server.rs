@@ -5,16 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AppState, connections, router, tasks};
+use super::tasks::{self, Follow};
+use super::{AppState, connections, router};
 use crate::knowledge_base::KnowledgeBase;
-use crate::pull::Checkout;
-
-/// Following the upstream of the served checkout: `serve --pull SECS`.
-#[derive(Debug, Clone)]
-pub struct Follow {
-    pub checkout: Checkout,
-    pub every: Duration,
-}
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
 /// the first refresh, (unless `watch` is false) the folder watcher and (with `follow`) the pulls.

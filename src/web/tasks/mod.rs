@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::AppState;
-use super::server::Follow;
+pub use pull::Follow;
 
 /// How often the log of missed searches is written to the state folder (when it changed).
 const SAVE_MISSES_EVERY: Duration = Duration::from_secs(5);

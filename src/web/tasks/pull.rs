@@ -1,10 +1,17 @@
 //! `serve --pull`: following the upstream of the served checkout.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::super::server::Follow;
 use crate::knowledge_base::KnowledgeBase;
-use crate::pull::{PullStatus, Pulled};
+use crate::pull::{Checkout, PullStatus, Pulled};
+
+/// Following the upstream of the served checkout: `serve --pull SECS`.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub checkout: Checkout,
+    pub every: Duration,
+}
 
 /// Pulls from the upstream every `follow.every`, starting at once, for as long as the server runs.
 ///
