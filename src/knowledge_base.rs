@@ -160,7 +160,7 @@ impl KnowledgeBase {
         self.search_mode(query, limit, SearchMode::Hybrid, false)
     }
 
-    /// [`KnowledgeBase::search_at`] at the moment [`clock::now`] says.
+    /// [`KnowledgeBase::search_at`] at the moment the clock (`RUNBOOK_NOW` or the system's) says.
     pub fn search_mode(
         &self,
         query: &str,

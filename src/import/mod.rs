@@ -3,7 +3,7 @@
 //!
 //! The readers ([`backstage`], [`csv`]) turn their input into [`Imported`] applications, or into
 //! an [`ImportError`] naming the file and line. [`plan`] then decides, for every application,
-//! whether a runbook is to be written (its text from the template, [`render`]) or already exists
+//! whether a runbook is to be written (its text from the template, `render`) or already exists
 //! (then only its differences from the source are listed). [`Plan::write`] writes only after
 //! everything was read and rendered, each file through a temporary file renamed into place, so a
 //! bad input leaves nothing half-written.

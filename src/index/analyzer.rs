@@ -108,7 +108,7 @@ impl IdentTokenizer {
     /// Serves a text seen among the last few from its remembered tokens instead of cutting it
     /// again. The indexer gives each section's text twice in a row: in the section's document
     /// and, a few documents later, as one value of the whole-runbook document (see
-    /// [`super::documents`]), so this halves the cutting of body text.
+    /// `documents`), so this halves the cutting of body text.
     ///
     /// Only for analyzers without token filters: a remembered token is handed out again as it
     /// is, so a filter that changed tokens in place would change it twice.

@@ -105,7 +105,7 @@ impl Candidate<'_> {
 
 impl SearchIndex {
     /// The text whose meaning the model should compare with the sections, or `None` when the
-    /// query does not describe anything: fewer than [`MIN_DESCRIBING_WORDS`] plain words that
+    /// query does not describe anything: fewer than `MIN_DESCRIBING_WORDS` plain words that
     /// are neither stop words nor identifiers (names of runbooks, or words with digits, dots,
     /// slashes and the like). Filters and excluded words are not part of the text.
     pub fn semantic_text(&self, query: &str) -> Option<String> {

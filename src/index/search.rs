@@ -33,7 +33,7 @@ impl SearchIndex {
         self.search_with(query, limit, false)
     }
 
-    /// [`SearchIndex::search`], with each hit's [`Explanation`] when `explain` is set.
+    /// [`SearchIndex::search`], with each hit's [`Explanation`](crate::results::Explanation) when `explain` is set.
     pub fn search_with(&self, query: &str, limit: usize, explain: bool) -> Result<SearchResults> {
         let started = Instant::now();
         let parsed = crate::query::parse(query);

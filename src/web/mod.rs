@@ -4,10 +4,10 @@
 //! [`results`](crate::results) it returns; it never reads files or touches the index itself.
 //! Index calls are synchronous and CPU-bound, so handlers run them on tokio's blocking pool.
 //!
-//! - [`state`]: what every handler shares (the knowledge base, the answer cache, metrics).
-//! - [`router`]: the routes and the layers around them (limits, security headers, access).
-//! - [`server`]: binding, serving connections, shutting down.
-//! - [`tasks`]: what runs beside the requests: refreshes, the folder watcher, pulls, live checks.
+//! - `state`: what every handler shares (the knowledge base, the answer cache, metrics).
+//! - [`router`](router()): the routes and the layers around them (limits, security headers, access).
+//! - `server`: binding, serving connections, shutting down.
+//! - `tasks`: what runs beside the requests: refreshes, the folder watcher, pulls, live checks.
 //! - `pages`, `api`, `assets`: the handlers.
 //!
 //! [`KnowledgeBase`]: crate::knowledge_base::KnowledgeBase
