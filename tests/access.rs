@@ -2,20 +2,17 @@
 //! proxy header reads runbooks; `/healthz`, `/metrics` and assets stay open; `serve` will not
 //! expose runbooks beyond loopback without authentication unless told to.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 use argon2::password_hash::PasswordHasher;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine;
-use common::Kb;
 use runbook::auth::{Access, hash_token};
-use runbook::web::{AppState, router};
-use tower::ServiceExt;
+
+use crate::harness::app::App;
+use crate::harness::server::Server;
+use crate::harness::{Kb, cli};
 
 const TOKEN: &str = "4f1c9a7e0b3d2c6f8e5a1b9d7c3e2f0a";
 const OLD_TOKEN: &str = "expired-token-0123456789abcdef";
@@ -60,40 +57,13 @@ fn protected_kb(trusted_header: Option<&str>) -> Kb {
     kb
 }
 
-struct App {
-    _kb: Kb,
-    state: AppState,
-}
-
-impl App {
-    fn new(kb: Kb) -> App {
-        let book = runbook::Book::load(kb.root()).expect("book");
-        let access = Access::load(&book).expect("auth config");
+/// The application in process over `kb`, with the access control its book.toml configures.
+fn protected_app(kb: Kb) -> App {
+    App::configured(kb, |book, state| {
+        let access = Access::load(book).expect("auth config");
         assert!(access.is_some(), "authentication is configured");
-        let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
-        knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
-        App {
-            _kb: kb,
-            state: AppState::new(Arc::new(knowledge_base)).with_access(access),
-        }
-    }
-
-    async fn get(&self, uri: &str, headers: &[(&str, &[u8])]) -> (StatusCode, HeaderMap, String) {
-        let mut request = Request::get(uri);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = router(self.state.clone())
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
-    }
+        state.with_access(access)
+    })
 }
 
 fn basic(user: &str, password: &str) -> Vec<u8> {
@@ -119,9 +89,9 @@ const PROTECTED: [&str; 6] = [
 
 #[tokio::test]
 async fn without_credentials_every_runbook_route_is_401_and_shows_no_login_step() {
-    let app = App::new(protected_kb(None));
+    let app = protected_app(protected_kb(None));
     for uri in PROTECTED {
-        let (status, headers, body) = app.get(uri, &[]).await;
+        let (status, headers, body) = app.get(uri).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
         assert!(!body.contains(LOGIN_STEP), "{uri} leaked login steps");
         let challenges: Vec<_> = headers.get_all("www-authenticate").iter().collect();
@@ -137,29 +107,29 @@ async fn without_credentials_every_runbook_route_is_401_and_shows_no_login_step(
 
 #[tokio::test]
 async fn the_right_token_or_password_reads_the_runbooks() {
-    let app = App::new(protected_kb(None));
+    let app = protected_app(protected_kb(None));
     let password = basic("alice", "correct horse battery");
     let token = bearer(TOKEN);
     for credentials in [&password, &token] {
         let (status, _, body) = app
-            .get("/runbooks/billing", &[("authorization", credentials)])
+            .get_with("/runbooks/billing", &[("authorization", credentials)])
             .await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains(LOGIN_STEP));
         let (status, _, _) = app
-            .get("/api/search?q=billing", &[("authorization", credentials)])
+            .get_with("/api/search?q=billing", &[("authorization", credentials)])
             .await;
         assert_eq!(status, StatusCode::OK);
     }
     // the scheme name is case-insensitive, as HTTP says
     let lower = format!("bearer {TOKEN}").into_bytes();
-    let (status, _, _) = app.get("/", &[("authorization", &lower)]).await;
+    let (status, _, _) = app.get_with("/", &[("authorization", &lower)]).await;
     assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn wrong_expired_and_malformed_credentials_get_401_never_5xx() {
-    let app = App::new(protected_kb(None));
+    let app = protected_app(protected_kb(None));
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("wrong password", basic("alice", "Correct horse battery")),
         ("unknown user", basic("mallory", "correct horse battery")),
@@ -196,7 +166,7 @@ async fn wrong_expired_and_malformed_credentials_get_401_never_5xx() {
     ];
     for (what, header) in &cases {
         let (status, _, body) = app
-            .get("/runbooks/billing", &[("authorization", header)])
+            .get_with("/runbooks/billing", &[("authorization", header)])
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
         assert!(!body.contains(LOGIN_STEP), "{what}");
@@ -206,20 +176,20 @@ async fn wrong_expired_and_malformed_credentials_get_401_never_5xx() {
 
 #[tokio::test]
 async fn health_metrics_and_assets_stay_open_for_monitoring() {
-    let app = App::new(protected_kb(None));
+    let app = protected_app(protected_kb(None));
     for uri in ["/healthz", "/metrics", "/static/style.css"] {
-        let (status, _, _) = app.get(uri, &[]).await;
+        let (status, _, _) = app.get(uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
     }
-    let (_, _, health) = app.get("/healthz", &[]).await;
+    let (_, _, health) = app.get("/healthz").await;
     assert!(health.contains("\"runbooks\":14"), "{health}");
 }
 
 #[tokio::test]
 async fn a_trusted_proxy_header_lets_its_user_in_and_only_when_present() {
-    let app = App::new(protected_kb(Some("X-Forwarded-User")));
+    let app = protected_app(protected_kb(Some("X-Forwarded-User")));
     let (status, _, body) = app
-        .get(
+        .get_with(
             "/runbooks/billing",
             &[("x-forwarded-user", b"carol@example.com")],
         )
@@ -237,18 +207,15 @@ async fn a_trusted_proxy_header_lets_its_user_in_and_only_when_present() {
             vec![("x-remote-user", b"carol".as_slice())],
         ),
     ] {
-        let (status, _, _) = app.get("/runbooks/billing", &headers).await;
+        let (status, _, _) = app.get_with("/runbooks/billing", &headers).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
     }
 }
 
 fn serve(kb: &Kb, bind: &str, extra: &[&str]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--root")
-        .arg(kb.root())
+    let mut child = cli(kb.root())
         .args(["serve", "--no-watch", "--bind", bind])
         .args(extra)
-        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -305,47 +272,17 @@ fn an_auth_table_that_names_no_way_in_or_a_missing_file_is_a_configuration_error
 #[test]
 fn a_protected_server_answers_a_real_client_with_a_token_and_refuses_one_without() {
     let kb = protected_kb(None);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--root")
-        .arg(kb.root())
-        .args(["serve", "--no-watch", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut banner = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut banner).expect("banner");
-    let base = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("URL")
-        .trim_end_matches('/')
-        .to_string();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    // Ready once its first index is (/healthz is open to monitoring, so no token needed).
+    let server = Server::start(&kb, &["--no-watch"]);
+    let base = server.base.clone();
     let status = |path: &str, token: Option<&str>| {
-        let mut request = agent.get(&format!("{base}{path}"));
-        if let Some(token) = token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
-        }
-        request.call().map(|r| r.status().as_u16()).unwrap_or(0)
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = authorization
+            .iter()
+            .map(|value| ("Authorization", value.as_str()))
+            .collect();
+        server.get_with(path, &headers).0
     };
-    // wait for the first index (open to monitoring, so no token needed)
-    for _ in 0..200 {
-        let ready = agent
-            .get(&format!("{base}/healthz"))
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .is_some_and(|body| body.contains("\"ready\":true"));
-        if ready {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     let anonymous = status("/runbooks/billing", None);
     let with_token = status("/runbooks/billing", Some(TOKEN));
     let health = status("/healthz", None);
@@ -361,8 +298,7 @@ fn a_protected_server_answers_a_real_client_with_a_token_and_refuses_one_without
     };
     let cli_with_token = cli(Some(TOKEN));
     let cli_without = cli(None);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert_eq!(cli_with_token.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&cli_with_token.stdout).contains(LOGIN_STEP));
     assert_eq!(cli_without.status.code(), Some(2));

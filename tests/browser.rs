@@ -4,21 +4,21 @@
 //! saves the screenshots shown in the README (`docs/`).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); where they are
-//! absent the test says it is skipped.
+//! absent the test says it is skipped (and fails under `CI`).
 
-mod common;
-
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Kb;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
+use crate::harness::server::Server;
+use crate::harness::tools::skip;
+use crate::harness::{Kb, free_port, repo};
+
+/// chromedriver, stopped when the test ends however it ends.
 struct Killed(Child);
 
 impl Drop for Killed {
@@ -33,35 +33,6 @@ fn find_binary(names: &[&str]) -> Option<String> {
         .iter()
         .find(|n| Path::new(n).exists())
         .map(|n| n.to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-fn start_server(kb: &Kb) -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--root")
-        .arg(kb.root())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("banner");
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("URL")
-        .trim_end_matches('/')
-        .to_string();
-    (Killed(child), base)
 }
 
 async fn wait_for<F, Fut>(what: &str, mut check: F)
@@ -109,14 +80,15 @@ async fn a_support_person_finds_the_login_steps_and_copies_a_command() {
         find_binary(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]),
         find_binary(&["/usr/bin/chromedriver"]),
     ) else {
-        let why = "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)";
-        // .ci/run installs them: in CI a skip would hide a broken setup.
-        assert!(std::env::var_os("CI").is_none(), "{why}");
-        println!("skipped: {why}");
+        skip(
+            "browser",
+            "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+        );
         return;
     };
     let kb = Kb::examples();
-    let (_server, base) = start_server(&kb);
+    let server = Server::start(&kb, &[]);
+    let base = server.base.clone();
     let port = free_port();
     let _driver = Killed(
         Command::new(driver)
@@ -133,7 +105,7 @@ async fn a_support_person_finds_the_login_steps_and_copies_a_command() {
     // temporary folder so a test run leaves the work tree alone.
     let scratch = tempfile::tempdir().expect("temp dir");
     let docs = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")
+        repo().join("docs")
     } else {
         scratch.path().to_path_buf()
     };

@@ -1,13 +1,12 @@
 //! `runbook check` as an author meets it: every rule at its exact place, no false alarm on the
 //! example runbooks, the JSON and GitHub formats, exit codes, and `new` then `check`.
 
-mod common;
-
 use chrono::NaiveDate;
-use common::Kb;
 use predicates::prelude::*;
 use runbook::Book;
 use runbook::lint::{self, Code, Report, Severity};
+
+use crate::harness::Kb;
 
 /// The day the rules are judged on, so review and contract dates do not age out of the tests.
 fn today() -> NaiveDate {

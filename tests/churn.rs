@@ -2,15 +2,13 @@
 //! runbooks are edited, added and deleted under it. No request may fail, and once the churn
 //! stops the index must hold exactly the runbooks on disk, each with its latest content.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::server::Server;
-use common::{Kb, bump_mtime, within};
+use crate::harness::server::Server;
+use crate::harness::{Kb, bump_mtime, within};
 
 const INITIAL: usize = 300;
 /// File operations (edit, add, delete), spread over about [`CHURN_FOR`].

@@ -1,9 +1,8 @@
 //! The command line as a user meets it: search, show, index, new, exit codes and JSON.
 
-mod common;
-
-use common::Kb;
 use predicates::prelude::*;
+
+use crate::harness::{Kb, bump_mtime};
 
 #[test]
 fn search_ranks_the_runbook_that_names_the_thing_first() {
@@ -278,7 +277,7 @@ fn refresh_is_incremental_for_edits_additions_and_deletions() {
 fn a_touched_but_unchanged_file_is_not_reindexed() {
     let kb = Kb::examples();
     kb.json(&["index", "--json", "--no-vectors"]);
-    common::bump_mtime(&kb.runbook_path("vpn.md"));
+    bump_mtime(&kb.runbook_path("vpn.md"));
     let report = kb.json(&["index", "--json", "--no-vectors"]);
     assert_eq!(report["updated"], 0);
 }

@@ -6,29 +6,15 @@
 //! Needs HAProxy, curl and git, and the PyPI `kubernetes-validate` (`.ci/run` installs them);
 //! where one is missing its test says it is skipped (and fails under `CI`).
 
-mod common;
-
-use std::net::TcpListener;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::tools::{Tool, available};
 use serde_json::Value;
 
+use crate::harness::tools::{Tool, available};
+use crate::harness::{free_port, repo, within};
+
 const MANIFESTS: &str = "deploy/kubernetes/runbook.yaml";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A loopback port nothing listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 #[test]
 fn two_replicas_behind_haproxy_answer_a_push_and_survive_losing_one() {
@@ -43,7 +29,7 @@ fn two_replicas_behind_haproxy_answer_a_push_and_survive_losing_one() {
         return;
     }
     let requests = 40;
-    let out = common::within(
+    let out = within(
         Duration::from_secs(420),
         "deploy/haproxy/demo.sh",
         move || {

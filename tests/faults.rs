@@ -2,14 +2,12 @@
 //! disk, and the runbook folder vanishing and coming back under a running server. After each,
 //! every runbook is served again, and no runbook was written to, moved or deleted.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::Server;
-use common::{Kb, fingerprint, within};
+use crate::harness::server::Server;
+use crate::harness::{Kb, cli, copy_dir, fingerprint, within};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -27,11 +25,7 @@ fn runbook_text(i: usize) -> String {
 /// the index, and vectors for thousands of sections would keep a debug build busy for minutes.
 fn generated(n: usize) -> Kb {
     let kb = Kb::with(&[]);
-    std::fs::write(
-        kb.root().join("book.toml"),
-        "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
-    )
-    .expect("write book.toml");
+    kb.words_only();
     for i in 0..n {
         let path = kb.runbook_path(&format!("gen/{:02}/app-{i:05}.md", i % 50));
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -40,19 +34,9 @@ fn generated(n: usize) -> Kb {
     kb
 }
 
-fn runbook_cmd(root: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    cmd.arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RUNBOOK_INDEX_DIR")
-        .env_remove("RUNBOOK_ROOT");
-    cmd
-}
-
 fn index_json(root: &Path) -> serde_json::Value {
-    let out = runbook_cmd(root, &["index", "--json"])
+    let out = cli(root)
+        .args(["index", "--json"])
         .output()
         .expect("runbook index");
     assert!(
@@ -74,7 +58,8 @@ fn kill_9_while_indexing_then_a_restart_serves_every_runbook() {
         // Kill at different moments, each on what the previous kill left behind: while
         // listing, while reading, while the writer flushes segments, while committing.
         for delay_ms in [150, 500, 1200, 2500, 4000, 6000] {
-            let mut child = runbook_cmd(kb.root(), &["index", "--rebuild"])
+            let mut child = cli(kb.root())
+                .args(["index", "--rebuild"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -123,7 +108,8 @@ fn a_state_folder_that_cannot_be_created_means_an_in_memory_index_and_a_warning(
     std::fs::write(kb.root().join(".runbook"), "not a folder").expect("blocker");
     let before = fingerprint(&kb.root().join("runbooks"));
 
-    let out = runbook_cmd(kb.root(), &["search", "billing", "--json"])
+    let out = cli(kb.root())
+        .args(["search", "billing", "--json"])
         .output()
         .expect("search");
     assert_eq!(out.status.code(), Some(0));
@@ -174,7 +160,8 @@ fn a_full_disk_under_the_index_keeps_answering() {
         }
     }
     let _unmount = Unmount(&state);
-    let out = runbook_cmd(kb.root(), &["search", "uniq7marker", "--json"])
+    let out = cli(kb.root())
+        .args(["search", "uniq7marker", "--json"])
         .arg("--index-dir")
         .arg(&state)
         .output()
@@ -227,7 +214,7 @@ fn the_runbook_folder_vanishing_and_coming_back_is_survived() {
             });
 
             // Deleted and made anew (a checkout switching branches): a new folder to watch.
-            common::copy_dir(&runbooks, &away);
+            copy_dir(&runbooks, &away);
             std::fs::remove_dir_all(&runbooks).expect("delete");
             std::thread::sleep(Duration::from_millis(1500));
             assert_eq!(
@@ -235,7 +222,7 @@ fn the_runbook_folder_vanishing_and_coming_back_is_survived() {
                 15,
                 "the last index is kept"
             );
-            common::copy_dir(&away, &runbooks);
+            copy_dir(&away, &runbooks);
             std::fs::remove_dir_all(&away).expect("tidy");
             kb.write("recreated.md", "# Recreated\n\nphoenixmarker\n");
             server.wait_until(LIMIT, "a runbook in the re-created folder", |s| {

@@ -1,11 +1,10 @@
 //! Git history as `runbook show` presents it: each runbook's last change (date, author, subject)
 //! from one `git log`, the "edit this runbook" link, and no history (but no error) outside git.
 
-mod common;
-
-use common::{Kb, git_as};
 use runbook::Book;
 use runbook::history::History;
+
+use crate::harness::{Kb, cli, git_as};
 
 const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
 const BOB: (&str, &str) = ("Bob Builder", "bob@example.com");
@@ -77,13 +76,8 @@ fn each_runbook_gets_the_author_and_subject_of_the_last_commit_that_changed_it()
 #[test]
 fn show_json_carries_the_last_change_and_the_edit_url() {
     let repo = repository_with_two_authors();
-    let out = assert_cmd::Command::cargo_bin("runbook")
-        .expect("binary")
-        .arg("--root")
-        .arg(repo.path().join("docs"))
+    let out = cli(&repo.path().join("docs"))
         .args(["show", "finance/beta", "--json"])
-        .env_remove("RUNBOOK_ROOT")
-        .env_remove("RUNBOOK_INDEX_DIR")
         .output()
         .expect("run");
     assert!(
@@ -109,14 +103,8 @@ fn show_json_carries_the_last_change_and_the_edit_url() {
 #[test]
 fn show_prints_a_last_change_row_and_the_edit_link() {
     let repo = repository_with_two_authors();
-    let out = assert_cmd::Command::cargo_bin("runbook")
-        .expect("binary")
-        .arg("--root")
-        .arg(repo.path().join("docs"))
+    let out = cli(&repo.path().join("docs"))
         .args(["show", "alpha"])
-        .env("NO_COLOR", "1")
-        .env_remove("RUNBOOK_ROOT")
-        .env_remove("RUNBOOK_INDEX_DIR")
         .output()
         .expect("run");
     let text = String::from_utf8(out.stdout).expect("UTF-8");

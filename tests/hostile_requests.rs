@@ -3,29 +3,20 @@
 //! URIs get 414, path traversal 404, oversized bodies 405/413; every answer carries the security
 //! headers and `Cache-Control: no-store` (answers hold login steps).
 
-mod common;
-
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
-use common::{Kb, within};
+use axum::http::{Method, Request, StatusCode};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use runbook::web::{AppState, MAX_URI_BYTES, router};
-use tower::ServiceExt;
+use runbook::web::MAX_URI_BYTES;
+
+use crate::harness::app::App;
+use crate::harness::{Kb, within};
 
 /// Generous: a few hundred cases of in-process requests take seconds in a debug build.
 const TIME_LIMIT: Duration = Duration::from_secs(300);
 const CASES: u32 = 300;
-
-fn knowledge_base(kb: &Kb) -> runbook::KnowledgeBase {
-    let book = runbook::Book::load(kb.root()).expect("book");
-    let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
-    knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
-    knowledge_base
-}
 
 /// Query-language pieces, so generated queries exercise the parser's corners (unbalanced quotes,
 /// dangling filters, URLs, IPv6) as well as plain noise.
@@ -57,7 +48,7 @@ fn query() -> impl Strategy<Value = String> {
 fn the_search_layer_answers_any_query_without_error_or_panic() {
     within(TIME_LIMIT, "search property", || {
         let kb = Kb::examples();
-        let knowledge_base = knowledge_base(&kb);
+        let knowledge_base = kb.knowledge_base();
         let mut runner = TestRunner::new(Config {
             cases: CASES,
             ..Config::default()
@@ -106,50 +97,12 @@ fn the_query_parser_and_analyzer_accept_any_text() {
 fn a_pasted_wall_of_text_is_searched_quickly_not_refused() {
     within(Duration::from_secs(20), "a 5,000-word query", || {
         let kb = Kb::examples();
-        let knowledge_base = knowledge_base(&kb);
+        let knowledge_base = kb.knowledge_base();
         let wall = "ORA-00942 billing01 invoices stuck pending restart ".repeat(700);
         let results = knowledge_base.search(&wall, 10).expect("search");
         println!("a 5,000-word query took {:.0} ms", results.took_ms);
         assert!(!results.hits.is_empty(), "it still finds what matches");
     });
-}
-
-/// The router in process.
-struct App {
-    _kb: Kb,
-    state: AppState,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl App {
-    fn examples() -> App {
-        let kb = Kb::examples();
-        let state = AppState::new(Arc::new(knowledge_base(&kb)));
-        App {
-            _kb: kb,
-            state,
-            runtime: tokio::runtime::Runtime::new().expect("runtime"),
-        }
-    }
-
-    fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-        self.runtime.block_on(async {
-            let response = router(self.state.clone())
-                .oneshot(request)
-                .await
-                .expect("the router always answers");
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap_or_default();
-            (status, headers, String::from_utf8_lossy(&body).into_owned())
-        })
-    }
-
-    fn get(&self, uri: &str) -> (StatusCode, HeaderMap, String) {
-        self.send(Request::get(uri).body(Body::empty()).expect("request"))
-    }
 }
 
 /// Bytes as `%XX` escapes: any byte string becomes a valid URI component.
@@ -186,6 +139,8 @@ fn uri() -> impl Strategy<Value = String> {
 fn the_router_never_answers_5xx_or_panics_and_always_sends_its_headers() {
     within(TIME_LIMIT, "router property", || {
         let app = App::examples();
+        // proptest's cases are plain closures: each request is answered to the end in turn.
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let mut runner = TestRunner::new(Config {
             cases: CASES,
             ..Config::default()
@@ -197,7 +152,7 @@ fn the_router_never_answers_5xx_or_panics_and_always_sends_its_headers() {
                 return Ok(());
             };
             sent.set(sent.get() + 1);
-            let (status, headers, _) = app.send(request);
+            let (status, headers, _) = runtime.block_on(app.send(request));
             prop_assert!(!status.is_server_error(), "{uri} → {status}");
             prop_assert!(headers.contains_key("content-security-policy"), "{uri}");
             prop_assert_eq!(&headers["x-content-type-options"], "nosniff");
@@ -213,8 +168,8 @@ fn the_router_never_answers_5xx_or_panics_and_always_sends_its_headers() {
     });
 }
 
-#[test]
-fn path_traversal_gets_404_and_never_a_file() {
+#[tokio::test]
+async fn path_traversal_gets_404_and_never_a_file() {
     let app = App::examples();
     for uri in [
         "/runbooks/../book.toml",
@@ -229,7 +184,7 @@ fn path_traversal_gets_404_and_never_a_file() {
         "/static/%2e%2e",
         "/../../../../etc/passwd",
     ] {
-        let (status, _, body) = app.get(uri);
+        let (status, _, body) = app.get(uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert!(
             !body.contains("[book]") && !body.contains("root:") && !body.contains("[package]"),
@@ -238,23 +193,25 @@ fn path_traversal_gets_404_and_never_a_file() {
     }
 }
 
-#[test]
-fn over_long_uris_and_queries_get_414() {
+#[tokio::test]
+async fn over_long_uris_and_queries_get_414() {
     let app = App::examples();
     let long_path = format!("/runbooks/{}", "a".repeat(MAX_URI_BYTES));
     let long_query = format!("/api/search?q={}", "b".repeat(2000));
     let long_escaped = format!("/?q={}", escaped(&[0xE2, 0x82, 0xAC].repeat(2000)));
     for uri in [&long_path, &long_query, &long_escaped] {
-        let (status, headers, _) = app.get(uri);
+        let (status, headers, _) = app.get(uri).await;
         assert_eq!(status, StatusCode::URI_TOO_LONG, "{}…", &uri[..40]);
         assert!(headers.contains_key("content-security-policy"));
     }
-    let (status, _, _) = app.get(&format!("/api/search?q={}", "c".repeat(1000)));
+    let (status, _, _) = app
+        .get(&format!("/api/search?q={}", "c".repeat(1000)))
+        .await;
     assert_eq!(status, StatusCode::OK, "a long but allowed query answers");
 }
 
-#[test]
-fn an_oversized_body_is_refused_never_a_5xx() {
+#[tokio::test]
+async fn an_oversized_body_is_refused_never_a_5xx() {
     let app = App::examples();
     let big = vec![b'x'; 1024 * 1024];
     for (method, uri) in [
@@ -269,7 +226,7 @@ fn an_oversized_body_is_refused_never_a_5xx() {
             .header("content-length", big.len())
             .body(Body::from(big.clone()))
             .expect("request");
-        let (status, _, _) = app.send(request);
+        let (status, _, _) = app.send(request).await;
         assert!(!status.is_server_error(), "{method} {uri} → {status}");
         if method != Method::GET {
             assert!(
@@ -284,8 +241,8 @@ fn an_oversized_body_is_refused_never_a_5xx() {
     }
 }
 
-#[test]
-fn answers_that_can_hold_login_steps_are_not_cached_but_assets_are() {
+#[tokio::test]
+async fn answers_that_can_hold_login_steps_are_not_cached_but_assets_are() {
     let app = App::examples();
     for uri in [
         "/",
@@ -296,10 +253,10 @@ fn answers_that_can_hold_login_steps_are_not_cached_but_assets_are() {
         "/api/runbooks/billing",
         "/nope",
     ] {
-        let (_, headers, _) = app.get(uri);
+        let (_, headers, _) = app.get(uri).await;
         assert_eq!(headers["cache-control"], "no-store", "{uri}");
     }
-    let (_, headers, _) = app.get("/static/style.css");
+    let (_, headers, _) = app.get("/static/style.css").await;
     assert!(
         headers["cache-control"]
             .to_str()

@@ -6,17 +6,13 @@
 //! scenario runs under a time limit), memory stays bounded (the CLI runs under an address-space
 //! limit) and no runbook is written to. Big fixtures are generated here, in a temporary folder.
 
-mod common;
-
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{Kb, fingerprint, within};
-use runbook::web::{AppState, router};
-use tower::ServiceExt;
+use axum::http::StatusCode;
+
+use crate::harness::app::App;
+use crate::harness::{Kb, fingerprint, within};
 
 /// The whole scenario must finish within this, or it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(240);
@@ -293,18 +289,6 @@ impl Checks {
     }
 }
 
-async fn get(state: &AppState, uri: &str) -> (StatusCode, String) {
-    let response = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("the router always answers");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
 #[test]
 fn every_hostile_runbook_is_left_out_or_served_and_the_good_ones_always_are() {
     within(TIME_LIMIT, "the hostile runbook scenario", hostile_scenario);
@@ -384,7 +368,7 @@ fn hostile_scenario() {
     });
 
     // Served: every good runbook and every odd-but-valid one is found and has a page.
-    let state = AppState::new(Arc::new(knowledge_base));
+    let web = App::serving(knowledge_base);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut lost = 0;
     let mut served: Vec<(String, String)> = GOOD
@@ -397,9 +381,9 @@ fn hostile_scenario() {
     }));
     runtime.block_on(async {
         for (app, word) in &served {
-            let (status, body) = get(&state, &format!("/api/search?q={word}")).await;
+            let (status, _, body) = web.get(&format!("/api/search?q={word}")).await;
             let found = status == StatusCode::OK && body.contains(&format!("\"app\":\"{app}\""));
-            let (page, _) = get(&state, &format!("/runbooks/{app}")).await;
+            let (page, _, _) = web.get(&format!("/runbooks/{app}")).await;
             if !found || page != StatusCode::OK {
                 lost += 1;
             }
@@ -410,7 +394,7 @@ fn hostile_scenario() {
                 format!("/runbooks/{app} → {page}")
             });
         }
-        let (status, health) = get(&state, "/healthz").await;
+        let (status, _, health) = web.get("/healthz").await;
         checks.check(status == StatusCode::OK, || format!("/healthz → {status}"));
         checks.check(health.contains("runbooks/alias-bomb.md"), || {
             format!("/healthz does not list the left-out files: {health}")

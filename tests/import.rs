@@ -3,9 +3,7 @@
 //! person decides; an existing runbook is never touched, only compared; bad input names its file
 //! and line and leaves the knowledge base exactly as it was.
 
-mod common;
-
-use common::{Kb, fingerprint};
+use crate::harness::{Kb, fingerprint};
 
 const CATALOG: &str = r#"apiVersion: backstage.io/v1alpha1
 kind: Component

@@ -1,27 +1,18 @@
 //! `mdbook build` of the example knowledge base, with `runbook mdbook` as its preprocessor: the
 //! real mdBook binary (`.ci/run` installs it), the pages it writes checked.
 
-mod common;
-
-use std::path::Path;
 use std::process::Command;
 
-use common::Kb;
+use crate::harness::tools::{Tool, available};
+use crate::harness::{Kb, repo};
 
-/// Whether the `mdbook` command is there; says why the test is skipped when it is not.
-fn mdbook_available() -> bool {
-    match Command::new("mdbook").arg("--version").output() {
-        Ok(out) if out.status.success() => true,
-        _ => {
-            let why =
-                "no `mdbook` on PATH (`cargo install mdbook --locked` installs it; .ci/run does)";
-            // In CI a skip would hide a broken setup.
-            assert!(std::env::var_os("CI").is_none(), "{why}");
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
+/// The real mdBook; without it the tests that build a book say they are skipped (and fail
+/// under `CI`).
+const MDBOOK: Tool = Tool::new(
+    "mdbook",
+    &["--version"],
+    "cargo install mdbook --locked; .ci/run does",
+);
 
 /// A copy of the example knowledge base whose book.toml runs the binary under test.
 fn example_book() -> Kb {
@@ -63,7 +54,7 @@ fn page(kb: &Kb, path: &str) -> String {
 
 /// The example runbooks, as paths of their pages (`finance/payroll.html`).
 fn example_pages() -> Vec<String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let src = repo().join("runbooks");
     let mut pages = Vec::new();
     let mut folders = vec![src.clone()];
     while let Some(folder) = folders.pop() {
@@ -88,7 +79,7 @@ fn example_pages() -> Vec<String> {
 
 #[test]
 fn the_example_book_builds_with_fact_cards_every_runbook_and_search() {
-    if !mdbook_available() {
+    if !available("example_book_builds", &[MDBOOK]) {
         return;
     }
     let kb = example_book();
@@ -177,7 +168,7 @@ fn the_example_book_builds_with_fact_cards_every_runbook_and_search() {
 
 #[test]
 fn a_broken_runbook_keeps_its_page_and_is_named_on_stderr() {
-    if !mdbook_available() {
+    if !available("broken_runbook_keeps_its_page", &[MDBOOK]) {
         return;
     }
     let kb = example_book();

@@ -2,48 +2,27 @@
 //! counted (normalized, nothing personal), listed at `GET /api/misses` and by `runbook misses`,
 //! and kept across restarts.
 
-mod common;
-
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::Kb;
-use common::server::Server;
-use runbook::web::AppState;
+use crate::harness::Kb;
+use crate::harness::app::App;
+use crate::harness::server::Server;
 
 /// The window for opening results in these tests: short, so "not opened" shows up quickly.
 const WINDOW: Duration = Duration::from_secs(3);
 
-struct App {
-    _kb: Kb,
-    state: AppState,
+/// The example runbooks in process, with the short window.
+fn examples_with_short_window() -> App {
+    App::configured(Kb::examples(), |_, state| state.with_open_window(WINDOW))
 }
 
-impl App {
-    fn new() -> App {
-        let kb = Kb::examples();
-        let book = runbook::Book::load(kb.root()).expect("book");
-        let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
-        knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
-        App {
-            _kb: kb,
-            state: AppState::new(Arc::new(knowledge_base)).with_open_window(WINDOW),
-        }
-    }
-
-    async fn get(&self, uri: &str) -> (u16, String) {
-        common::request(&self.state, uri).await
-    }
-
-    async fn misses(&self) -> Vec<serde_json::Value> {
-        let (status, body) = self.get("/api/misses").await;
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str::<serde_json::Value>(&body)
-            .expect("JSON")
-            .as_array()
-            .unwrap_or_else(|| panic!("a list: {body}"))
-            .clone()
-    }
+/// The misses `GET /api/misses` lists.
+async fn misses(app: &App) -> Vec<serde_json::Value> {
+    let misses = app.json("/api/misses").await;
+    misses
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {misses}"))
+        .clone()
 }
 
 /// (query, count, kind) of each miss, in the order listed.
@@ -66,7 +45,7 @@ fn miss(query: &str, count: u64, kind: &str) -> (String, u64, String) {
 
 #[tokio::test]
 async fn searches_that_find_nothing_are_counted_whatever_their_case_and_spacing() {
-    let app = App::new();
+    let app = examples_with_short_window();
     assert_eq!(app.get("/?q=Xyzzy%20%20Frobnicate").await.0, 200);
     app.get("/api/search?q=xyzzy+frobnicate").await;
     app.get("/fragments/results?q=%20XYZZY%09frobnicate%20")
@@ -77,7 +56,7 @@ async fn searches_that_find_nothing_are_counted_whatever_their_case_and_spacing(
     // Found: not a miss.
     app.get("/api/search?q=payroll").await;
     assert_eq!(
-        summary(&app.misses().await),
+        summary(&misses(&app).await),
         [
             miss("xyzzy frobnicate", 3, "no_results"),
             miss("plugh", 1, "no_results")
@@ -87,9 +66,9 @@ async fn searches_that_find_nothing_are_counted_whatever_their_case_and_spacing(
 
 #[tokio::test]
 async fn the_list_has_exactly_the_documented_fields() {
-    let app = App::new();
+    let app = examples_with_short_window();
     app.get("/api/search?q=plugh").await;
-    let misses = app.misses().await;
+    let misses = misses(&app).await;
     let object = misses[0].as_object().expect("an object");
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort();
@@ -111,9 +90,9 @@ fn first_hit_link(page: &str) -> String {
 
 #[tokio::test]
 async fn results_nobody_opens_count_as_not_opened_and_opened_ones_do_not() {
-    let app = App::new();
+    let app = examples_with_short_window();
     let started = std::time::Instant::now();
-    let (_, page) = app.get("/?q=restart").await;
+    let (_, _, page) = app.get("/?q=restart").await;
     app.get("/?q=deploy").await;
     app.get("/?q=restart").await;
     // The page's own link to a result names the query it came from.
@@ -129,7 +108,7 @@ async fn results_nobody_opens_count_as_not_opened_and_opened_ones_do_not() {
     app.get("/?q=10.44.7.19").await;
     // A program's search (the JSON API) is not expected to open anything.
     app.get("/api/search?q=vpn").await;
-    let early = app.misses().await;
+    let early = misses(&app).await;
     // (On a machine so busy that the window passed already, there is nothing to check here.)
     if started.elapsed() < WINDOW {
         assert!(
@@ -138,7 +117,7 @@ async fn results_nobody_opens_count_as_not_opened_and_opened_ones_do_not() {
         );
     }
     tokio::time::sleep(WINDOW + Duration::from_millis(300)).await;
-    let mut found = summary(&app.misses().await);
+    let mut found = summary(&misses(&app).await);
     found.sort();
     assert_eq!(
         found,

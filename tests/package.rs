@@ -6,19 +6,15 @@
 //! Needs root, cargo-deb, dpkg, man-db and systemd's `systemd-analyze` (`.ci/run` installs them);
 //! the package test says it is skipped where one is missing (and fails under `CI`). It builds
 //! the release profile (the `dist` profile the README's command ships takes much longer), about
-//! 12 minutes from a clean target folder on 2 cores.
-
-mod common;
+//! 12 minutes from a clean target folder on 2 cores: too long for `cargo test`, so it is ignored
+//! there and CI runs it with the other heavy tests (`cargo test --test integration -- --ignored`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use common::tools::{Tool, available, skip};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::harness::repo;
+use crate::harness::tools::{Tool, available, skip};
 
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
@@ -42,6 +38,7 @@ impl Drop for Installed {
 }
 
 #[test]
+#[ignore = "heavy: a release build, minutes; CI runs it (README: Development)"]
 fn the_debian_package_installs_runbook_its_man_page_and_a_unit_that_verifies() {
     let test = "debian_package";
     if !available(

@@ -3,13 +3,11 @@
 //! last good state keeps being served and the local change stays; two servers following the same
 //! upstream answer alike; and a root that cannot be followed is refused at start-up.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::server::Server;
-use common::{Kb, git_as};
+use crate::harness::server::Server;
+use crate::harness::{Kb, copy_dir, git_as};
 
 const AUTHOR: (&str, &str) = ("Ada Author", "ada@example.com");
 
@@ -36,9 +34,9 @@ impl Upstream {
         let upstream = Upstream { dir };
         let author = upstream.clone_as("author");
         let examples = Kb::examples();
-        for entry in ["book.toml", "runbooks"] {
-            copy(&examples.root().join(entry), &author.join(entry));
-        }
+        std::fs::copy(examples.root().join("book.toml"), author.join("book.toml"))
+            .expect("copy book.toml");
+        copy_dir(&examples.root().join("runbooks"), &author.join("runbooks"));
         git_as(&author, AUTHOR, &["add", "-A"]);
         git_as(
             &author,
@@ -65,17 +63,6 @@ impl Upstream {
         git_as(author, AUTHOR, &["add", "-A"]);
         git_as(author, AUTHOR, &["commit", "--quiet", "-m", message]);
         git_as(author, AUTHOR, &["push", "--quiet", "origin", "HEAD:main"]);
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).expect("copy");
     }
 }
 

@@ -2,15 +2,14 @@
 //! schedules, the moment asked about (`--at`, `?at=`, `RUNBOOK_NOW`), `check --live` on
 //! loopback only, and stale marks on results.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::Kb;
 use predicates::prelude::*;
+
+use crate::harness::{Kb, free_port};
 
 /// Escalation order: a weekday team lead in London, a weekend on-call, and one whose hours
 /// are free text.
@@ -282,12 +281,6 @@ fn local_web_server() -> (String, Arc<AtomicUsize>) {
     (base, requests)
 }
 
-/// A loopback port nobody listens on.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
 fn live_runbook(base: &str, closed: u16) -> String {
     format!(
         "---
@@ -318,7 +311,7 @@ ssh ops@localhost
 #[test]
 fn check_never_touches_the_network_without_live() {
     let (base, requests) = local_web_server();
-    let kb = Kb::with(&[("live.md", &live_runbook(&base, closed_port()))]);
+    let kb = Kb::with(&[("live.md", &live_runbook(&base, free_port()))]);
     let report = kb.json(&["check", "--json"]);
     assert_eq!(requests.load(Ordering::SeqCst), 0);
     let codes: Vec<&str> = report["findings"]
@@ -334,7 +327,7 @@ fn check_never_touches_the_network_without_live() {
 #[test]
 fn check_live_finds_a_wrong_ip_and_urls_that_do_not_answer_on_their_lines() {
     let (base, requests) = local_web_server();
-    let closed = closed_port();
+    let closed = free_port();
     let kb = Kb::with(&[("live.md", &live_runbook(&base, closed))]);
     let out = kb
         .cmd(&["check", "--live", "--json"])
@@ -382,7 +375,7 @@ fn check_live_finds_a_wrong_ip_and_urls_that_do_not_answer_on_their_lines() {
 #[test]
 fn what_check_live_found_marks_the_runbook_stale_until_it_is_edited() {
     let (base, _) = local_web_server();
-    let closed = closed_port();
+    let closed = free_port();
     let kb = Kb::with(&[("live.md", &live_runbook(&base, closed))]);
     kb.cmd(&["check", "--live"]).assert().success();
     let results = kb.json(&["search", "live", "portal", "--json"]);

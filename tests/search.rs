@@ -1,9 +1,7 @@
 //! The query language and ranking on small, hand-written knowledge bases: each identifier kind,
 //! typos, prefixes, phrases, exclusions, filters and the ranking rules of README.md ("Queries").
 
-mod common;
-
-use common::Kb;
+use crate::harness::Kb;
 
 fn runbook(front: &str, body: &str) -> String {
     format!("---\n{front}\n---\n{body}\n")

@@ -1,11 +1,11 @@
 //! Search by meaning: the sentence model finds what a caller describes in words the runbook does
 //! not use, never changes what a name finds, and its vectors are a cache like the index.
 
-mod common;
-
-use common::Kb;
 use runbook::semantic::State;
 use runbook::{Book, KnowledgeBase, SearchMode};
+
+use crate::harness::Kb;
+use crate::harness::server::Server;
 
 const PAYROLL: &str = "---
 title: Payroll
@@ -92,8 +92,7 @@ fn kb() -> Kb {
 
 /// The knowledge base opened in process, indexed, with every section's vector computed.
 fn open(kb: &Kb) -> KnowledgeBase {
-    let knowledge_base = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
-    knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
+    let knowledge_base = kb.knowledge_base();
     knowledge_base.embed(None, &mut |_, _| {}).expect("embed");
     knowledge_base
 }
@@ -300,11 +299,7 @@ fn a_damaged_vector_file_is_computed_again_not_trusted() {
 #[test]
 fn semantic_off_gives_exactly_the_lexical_results_and_computes_nothing() {
     let kb = kb();
-    std::fs::write(
-        kb.root().join("book.toml"),
-        "[book]\ntitle = \"Test\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
-    )
-    .expect("write book.toml");
+    kb.words_only();
     let knowledge_base = open(&kb);
     assert_eq!(knowledge_base.semantic_status().state, State::Off);
     assert!(
@@ -373,7 +368,7 @@ fn runbook_index_computes_the_vectors_and_says_so() {
 #[test]
 fn a_server_answers_at_once_fills_the_vectors_in_the_background_and_says_so() {
     let kb = kb();
-    let server = common::server::Server::start(&kb, &["--no-watch"]);
+    let server = Server::start(&kb, &["--no-watch"]);
     let health = server.json("/healthz");
     let state = health["semantic"]["state"]
         .as_str()

@@ -2,14 +2,12 @@
 //! runbooks, searches answered while a reindex runs, a clear error for a taken port, shutdown on
 //! SIGTERM, and the CLI asking a server.
 
-mod common;
-
 use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Kb;
-use common::server::Server;
+use crate::harness::server::Server;
+use crate::harness::{Kb, cli};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -159,9 +157,7 @@ fn a_taken_port_is_a_clear_error() {
     let kb = Kb::examples();
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let out = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--root")
-        .arg(kb.root())
+    let out = cli(kb.root())
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .output()
         .unwrap();

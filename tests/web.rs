@@ -1,59 +1,10 @@
 //! The web application in process: every route's status and content, the page without
 //! JavaScript, escaping, sanitizing and security headers.
 
-mod common;
+use axum::http::StatusCode;
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::Kb;
-use runbook::web::{AppState, router};
-use tower::ServiceExt;
-
-struct App {
-    _kb: Kb,
-    state: AppState,
-}
-
-impl App {
-    fn new(kb: Kb) -> App {
-        let book = runbook::Book::load(kb.root()).expect("book");
-        let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
-        knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
-        App {
-            _kb: kb,
-            state: AppState::new(Arc::new(knowledge_base)),
-        }
-    }
-
-    fn examples() -> App {
-        App::new(Kb::examples())
-    }
-
-    async fn get(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        let response = router(self.state.clone())
-            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (
-            status,
-            headers,
-            String::from_utf8_lossy(&bytes).into_owned(),
-        )
-    }
-
-    async fn json(&self, uri: &str) -> serde_json::Value {
-        let (status, _, body) = self.get(uri).await;
-        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {body}"))
-    }
-}
+use crate::harness::app::App;
+use crate::harness::{Kb, git_as};
 
 #[tokio::test]
 async fn the_search_page_has_one_focused_box_and_lists_runbooks_by_owner() {
@@ -201,24 +152,14 @@ async fn the_runbook_page_shows_the_last_change_from_git_and_an_edit_link() {
         "[book]\ntitle = \"T\"\nsrc = \"runbooks\"\n[preprocessor.runbook]\nedit-url-template = \"https://git.example.com/ops/edit/main/{path}\"\n",
     )
     .unwrap();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=Priya Raman",
-                "-c",
-                "user.email=priya@example.com",
-            ])
-            .args(args)
-            .current_dir(&root)
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "Fix the restart steps"]);
+    let priya = ("Priya Raman", "priya@example.com");
+    git_as(&root, priya, &["init", "-q"]);
+    git_as(&root, priya, &["add", "."]);
+    git_as(
+        &root,
+        priya,
+        &["commit", "-q", "-m", "Fix the restart steps"],
+    );
     let app = App::new(kb);
     let (_, _, body) = app.get("/runbooks/billing").await;
     assert!(

@@ -2,11 +2,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Kb;
 
+/// A running `runbook serve`, its address, and an HTTP client for it.
 pub struct Server {
     pub child: Child,
     pub base: String,
@@ -21,13 +22,9 @@ impl Server {
 
     /// Starts a server for the knowledge base at `root`.
     pub fn start_at(root: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-            .arg("--root")
-            .arg(root)
+        let mut child = super::cli(root)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
-            .env("NO_COLOR", "1")
-            .env_remove("RUNBOOK_INDEX_DIR")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -55,7 +52,16 @@ impl Server {
 
     /// Status and body; status 0 when the request itself failed.
     pub fn get(&self, path: &str) -> (u16, String) {
-        match self.agent.get(&format!("{}{path}", self.base)).call() {
+        self.get_with(path, &[])
+    }
+
+    /// Status and body of a request carrying these headers (name, value).
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut request = self.agent.get(&format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        match request.call() {
             Ok(mut response) => (
                 response.status().as_u16(),
                 response.body_mut().read_to_string().unwrap_or_default(),

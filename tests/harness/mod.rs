@@ -1,13 +1,31 @@
-//! Shared test helpers: a throw-away knowledge base built from the example runbooks.
+//! What the tests share: a throw-away knowledge base built from the example runbooks, the CLI
+//! run as a child process, and helpers for time limits, file snapshots, git and ports. The web
+//! application in process is [`app`], `runbook serve` as a process [`server`], and programs from
+//! outside Rust [`tools`].
 
-#![allow(dead_code)]
-
+pub mod app;
 pub mod server;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+/// The repository's top folder (where `Cargo.toml`, `runbooks/` and `deploy/` are).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `runbook --root ROOT` as a child process, with colour off and none of the `RUNBOOK_*`
+/// settings of the environment the tests run in; the caller adds the command and its arguments.
+pub fn cli(root: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"));
+    cmd.arg("--root")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_ROOT")
+        .env_remove("RUNBOOK_INDEX_DIR")
+        .env_remove("RUNBOOK_NOW");
+    cmd
+}
 
 /// A temporary copy of the repository's `book.toml`, `runbooks/` and `templates/`.
 pub struct Kb {
@@ -18,11 +36,10 @@ impl Kb {
     /// A copy of the example knowledge base.
     pub fn examples() -> Kb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::copy(repo.join("book.toml"), dir.path().join("book.toml"))
+        std::fs::copy(repo().join("book.toml"), dir.path().join("book.toml"))
             .expect("copy book.toml");
-        copy_dir(&repo.join("runbooks"), &dir.path().join("runbooks"));
-        copy_dir(&repo.join("templates"), &dir.path().join("templates"));
+        copy_dir(&repo().join("runbooks"), &dir.path().join("runbooks"));
+        copy_dir(&repo().join("templates"), &dir.path().join("templates"));
         Kb { dir }
     }
 
@@ -59,14 +76,10 @@ impl Kb {
     }
 
     /// `runbook --root <kb> ARGS...`, with colour off.
-    pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("runbook").expect("binary");
-        cmd.arg("--root").arg(self.root()).args(args);
-        cmd.env("NO_COLOR", "1")
-            .env_remove("RUNBOOK_ROOT")
-            .env_remove("RUNBOOK_INDEX_DIR")
-            .env_remove("RUNBOOK_NOW");
-        cmd
+    pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = cli(self.root());
+        cmd.args(args);
+        assert_cmd::Command::from_std(cmd)
     }
 
     /// Runs a command expected to print JSON and parses it.
@@ -81,15 +94,21 @@ impl Kb {
         })
     }
 
-    /// Answers one request with the web application in process, on a fresh refresh of this
+    /// This knowledge base opened in process and refreshed (indexed).
+    pub fn knowledge_base(&self) -> runbook::KnowledgeBase {
+        let book = runbook::Book::load(self.root()).expect("book");
+        let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
+        knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
+        knowledge_base
+    }
+
+    /// Answers one GET request with the web application in process, on a fresh refresh of this
     /// knowledge base: status and body.
     pub fn page(&self, uri: &str) -> (u16, String) {
-        let book = runbook::Book::load(self.root()).expect("book");
-        let kb = runbook::KnowledgeBase::open(book).expect("open");
-        kb.refresh(&mut |_, _| {}).expect("refresh");
-        let state = runbook::web::AppState::new(std::sync::Arc::new(kb));
+        let app = app::App::serving(self.knowledge_base());
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(request(&state, uri))
+        let (status, _, body) = runtime.block_on(app.get(uri));
+        (status.as_u16(), body)
     }
 
     /// Turns search by meaning off (`semantic = false`), for tests of the words' ranking alone.
@@ -111,23 +130,6 @@ impl Kb {
             .map(|h| h["app"].as_str().expect("app").to_string())
             .collect()
     }
-}
-
-/// Answers one GET request with the web application in process: status and body.
-pub async fn request(state: &runbook::web::AppState, uri: &str) -> (u16, String) {
-    use tower::ServiceExt;
-    let request = axum::http::Request::get(uri)
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let response = runbook::web::router(state.clone())
-        .oneshot(request)
-        .await
-        .expect("response");
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Moves a file's modification time forward so a refresh cannot mistake it for unchanged, even
@@ -154,9 +156,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// Runs `work` on its own thread and panics if it has not finished within `limit`: a hang fails
-/// the test with a message instead of stalling the suite. (The thread is left behind; the test
-/// process ends soon after.)
+/// the test with a message instead of stalling the suite. (The hung thread is left behind, to
+/// end with the test process.)
 pub fn within<T: Send + 'static>(
     limit: std::time::Duration,
     what: &str,

@@ -1,6 +1,7 @@
-//! External programs some tests need (HAProxy, dpkg, kubernetes-validate, ...). Where one is
-//! missing the test says it is skipped and why; in CI (`CI` set) that is a failure instead,
-//! because `.ci/run` installs them all and a silent skip there would hide a broken setup.
+//! What some tests need from outside Rust: programs (HAProxy, dpkg, kubernetes-validate, mdBook,
+//! Chromium, ...), and the public corpora beside the repository. Where one is missing the test
+//! says it is skipped and why; in CI (`CI` set) that is a failure instead, because `.ci/run`
+//! installs them all and a silent skip there would hide a broken setup.
 
 use std::process::{Command, Stdio};
 
