@@ -22,6 +22,7 @@ mod history;
 mod hostile_requests;
 mod hostile_runbooks;
 mod import;
+mod layers;
 mod mdbook;
 mod misses;
 mod package;
