@@ -14,9 +14,11 @@ for tool in hyperfine wrk rg python3; do
 done
 
 cargo build --release --bin runbook --example gen_corpus --example save_latency 2>/dev/null
-BIN=target/release/runbook
+# Wherever cargo puts its builds (CARGO_TARGET_DIR may move them).
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/release/runbook
 ROOT=target/bench-corpus-$N
-[ -f "$ROOT/.complete" ] || target/release/examples/gen_corpus "$ROOT" "$N" 42
+[ -f "$ROOT/.complete" ] || "$TARGET"/release/examples/gen_corpus "$ROOT" "$N" 42
 BYTES=$(cat "$ROOT/.complete")
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; corpus: $N runbooks, $((BYTES / 1000000)) MB"
 
@@ -44,7 +46,7 @@ print(f"ratio (runbook / rg, median): {ours[0] / rg[0]:.2f}")
 PY
 
 echo "== save -> searchable under serve"
-target/release/examples/save_latency "$BIN" "$ROOT" 40
+"$TARGET"/release/examples/save_latency "$BIN" "$ROOT" 40
 
 "$BIN" --root "$ROOT" serve --bind 127.0.0.1:7899 --no-watch >/tmp/runbook-serve.out 2>/dev/null &
 PID=$!
