@@ -253,14 +253,7 @@ impl KnowledgeBase {
     /// what drifted, as [`set_drift`](Self::set_drift) does. Returns how many findings there
     /// were and how many runbooks drifted.
     pub fn verify_live(&self, now: DateTime<Utc>) -> Result<(usize, usize)> {
-        let (report, drift) = crate::lint::check_live(
-            &self.book,
-            crate::clock::local_date(now),
-            now,
-            &crate::lint::probe::Settings::default(),
-            &crate::lint::probe::SystemResolver,
-            &|_, _| {},
-        );
+        let (report, drift) = crate::lint::check_live_now(&self.book, now, &|_, _| {});
         let drifted = drift.runbooks.len();
         self.set_drift(drift)?;
         Ok((report.findings.len(), drifted))

@@ -137,15 +137,13 @@ pub fn list(book: &Book) -> Listing {
     let mut files = Vec::new();
     let mut problems = std::mem::take(&mut top.problems);
     let mut incomplete = false;
-    let shares = crate::parallel::workers(threads, |worker| {
+    let shares = crate::parallel::workers(threads, |_worker| {
         let mut walk = Walk::new(&folder);
         let files = work(&mut walk);
         #[cfg(test)]
-        if worker > 0 {
+        if _worker > 0 {
             tests::fail_if_asked(&book.src);
         }
-        #[cfg(not(test))]
-        let _ = worker;
         (files, walk.problems)
     });
     for share in shares {

@@ -39,11 +39,7 @@ fn index_json(root: &Path) -> serde_json::Value {
         .args(["index", "--json"])
         .output()
         .expect("runbook index");
-    assert!(
-        out.status.success(),
-        "runbook index failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::harness::assert_succeeded(&out, "runbook index");
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 

@@ -80,11 +80,7 @@ fn show_json_carries_the_last_change_and_the_edit_url() {
         .args(["show", "finance/beta", "--json"])
         .output()
         .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::harness::assert_succeeded(&out, "runbook");
     let details: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(details["last_change"]["author"], "Bob Builder");
     assert_eq!(details["last_change"]["subject"], "Beta: new login steps");
@@ -157,11 +153,7 @@ fn without_git_installed_show_still_answers_with_no_history() {
         .env("PATH", empty.path())
         .output()
         .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::harness::assert_succeeded(&out, "runbook");
     let details: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(details["last_change"].is_null(), "{details}");
     assert_eq!(

@@ -39,11 +39,7 @@ fn build(kb: &Kb) -> std::process::Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("run mdbook");
-    assert!(
-        out.status.success(),
-        "mdbook build failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::harness::assert_succeeded(&out, "mdbook build");
     out
 }
 

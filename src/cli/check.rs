@@ -68,16 +68,8 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
 /// the drift it found recorded for searches.
 fn check_live(book: &Book) -> anyhow::Result<crate::lint::Report> {
     let now = crate::clock::now()?;
-    let settings = crate::lint::probe::Settings::default();
     let (report, drift) = with_shared_progress("checking", "addresses", 1, |progress| {
-        Ok(crate::lint::check_live(
-            book,
-            crate::clock::local_date(now),
-            now,
-            &settings,
-            &crate::lint::probe::SystemResolver,
-            progress,
-        ))
+        Ok(crate::lint::check_live_now(book, now, progress))
     })?;
     let path = crate::drift::DriftRecord::file_in(&book.state_dir);
     if let Err(e) = drift.save(&path) {

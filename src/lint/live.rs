@@ -20,6 +20,23 @@ struct Place {
     ip_line: Option<u64>,
 }
 
+/// [`check_live`] as `runbook check --live` and `serve --verify-every` run it: at `now`, with
+/// the default limits and the system's name resolution.
+pub fn check_live_now(
+    book: &Book,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> (Report, DriftRecord) {
+    check_live(
+        book,
+        crate::clock::local_date(now),
+        now,
+        &probe::Settings::default(),
+        &probe::SystemResolver,
+        progress,
+    )
+}
+
 /// Lints every runbook, then checks every server host (does it resolve, and to the `ip` the
 /// runbook gives?) and every URL (does it answer?), at most `settings.concurrency` at a time.
 /// `progress(done, total)` counts addresses. Returns the report, with the live findings as

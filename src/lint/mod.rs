@@ -30,7 +30,7 @@ mod report;
 mod secrets;
 mod todos;
 
-pub use live::check_live;
+pub use live::{check_live, check_live_now};
 pub use report::{Code, Finding, Report, Severity};
 
 use locations::{FrontMatterLines, LineIndex};

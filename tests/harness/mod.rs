@@ -218,6 +218,16 @@ pub fn fingerprint(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
     seen
 }
 
+/// Fails the test, showing the program's error output, unless `output` is of a run that
+/// succeeded; `what` names the run.
+pub fn assert_succeeded(output: &std::process::Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Runs git in `dir` as `author`, whatever the machine's own git configuration says.
 pub fn git_as(dir: &Path, author: (&str, &str), args: &[&str]) -> String {
     let (name, email) = author;
@@ -237,10 +247,6 @@ pub fn git_as(dir: &Path, author: (&str, &str), args: &[&str]) -> String {
         .env_remove("GIT_INDEX_FILE")
         .output()
         .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output, &format!("git {args:?}"));
     String::from_utf8(output.stdout).expect("UTF-8")
 }
