@@ -1,31 +1,46 @@
-//! A collector that turns matching documents into one hit per runbook.
+//! Turning matching documents into one hit per runbook.
 //!
 //! Sections are indexed separately so a result can land on the one that answers; people want one
-//! hit per runbook. Grouping in the collector (rather than cutting a top-k of sections first)
-//! means a runbook is never lost because its sections crowded each other out, and `total` is the
-//! number of runbooks that matched.
+//! hit per runbook. Grouping every matching document (rather than cutting a top-k of sections
+//! first) means a runbook is never lost because its sections crowded each other out, and `total`
+//! is the number of runbooks that matched.
 //!
-//! In [`Grouping::Combined`] mode (plain searches) a runbook's score is its whole-runbook
-//! document's score plus a share of its best section's: the first rewards covering every query
-//! word somewhere in the runbook, the second a section that says it all in one place. A runbook
-//! whose whole-runbook document did not match is dropped: that is what makes an excluded word
-//! exclude the runbook, not just the sections that mention it.
+//! A plain search ([`rank`]) scores each runbook from two kinds of document, each word indexed in
+//! one of them only: its runbook document (names, path, facts, exact names) and its sections
+//! (headings, text). For each query word, the runbook earns [`WORD_MATCHED`] when the word is
+//! found anywhere in it (its own fields or any section), plus the word's best score there (the
+//! better of the runbook fields and the best section, with a share of the other, as a
+//! disjunction-max over fields would score it), plus [`WORD_MATCHED`] once more when the word
+//! describes the runbook as a whole (its names, path or facts). To that sum it adds a share
+//! ([`SECTION_WEIGHT`]) of its best section's own score: a section that says it all in one place
+//! beats a runbook that merely mentions the words here and there. Filters are checked on the
+//! runbook document; an excluded word anywhere in the runbook, or a quoted phrase nowhere in it,
+//! drops it.
 //!
 //! Asked to, it also counts facets (see [`super::facets`]) over every runbook it keeps, not only
-//! the page of hits shown.
+//! the page of hits shown: a read of the runbook document's column, not a second match of text.
 //!
-//! The indexer writes each runbook's documents as one batch, so they sit next to each other in a
-//! single segment (merges keep them so). Documents reach a segment collector in id order, so a
-//! runbook's matches arrive together: grouping is a comparison with the previous document rather
-//! than a hash-map lookup per matching section, and segments never need merging by runbook. That
-//! was a third of the time of a broad search.
+//! The indexer writes each runbook's documents as one batch, sections first and the runbook
+//! document last, so they sit next to each other in a single segment (merges keep them so).
+//! Each word's documents are visited in id order, so a runbook's matches arrive together:
+//! grouping is a comparison with the previous document rather than a hash-map lookup, and its
+//! runbook document is the first runbook document at or after any of its matches (one forward
+//! seek in that posting list).
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::query::{EnableScoring, Query, Scorer, Weight};
+use tantivy::schema::Field;
+use tantivy::{
+    DocAddress, DocId, DocSet, Executor, Score, Searcher, SegmentOrdinal, SegmentReader,
+    TERMINATED, Term,
+};
 
 use super::facets::{FacetCounts, SegmentFacets};
-use super::schema::KIND_RUNBOOK;
+use super::lexical::{EXACT_NAME, Plan, RUNBOOK_LEVEL, SECTION_WEIGHT, TIE_BREAKER, WORD_MATCHED};
+use super::schema::{Fields, KIND_RUNBOOK};
+use super::statistics::RunbookStatistics;
 
 /// The best section of one runbook.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,46 +54,15 @@ pub struct BestSection {
     pub parts: ScoreParts,
 }
 
-/// Where a runbook's score came from: the whole-runbook document and the best section, each
-/// with its score, when they matched.
+/// Where a runbook's score came from: the runbook as a whole (its own fields and the words its
+/// sections cover) and the best section, each with its score and document, when they matched.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ScoreParts {
     pub runbook: Option<(Score, DocAddress)>,
     pub section: Option<(Score, DocAddress)>,
 }
 
-/// How documents become runbook hits.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Grouping {
-    /// The best section per runbook; whole-runbook documents are not expected to match.
-    BestSection,
-    /// Whole-runbook score plus `section_weight` times the best section's score; only runbooks
-    /// whose whole-runbook document matched.
-    Combined { section_weight: Score },
-}
-
-/// Collects [`BestSection`]s, grouped by the fast field `runbook_id`.
-pub struct BestSectionPerRunbook {
-    pub grouping: Grouping,
-    /// Count facets too. Only meaningful with [`Grouping::Combined`], where the whole-runbook
-    /// documents that match are exactly the runbooks kept.
-    pub facets: bool,
-    /// How many of the best hits to keep (all are counted in [`Grouped::total`]).
-    pub keep: usize,
-}
-
-impl BestSectionPerRunbook {
-    /// Every matching runbook as a hit, without facets: for lookups and listings.
-    pub fn hits_only(grouping: Grouping) -> BestSectionPerRunbook {
-        BestSectionPerRunbook {
-            grouping,
-            facets: false,
-            keep: usize::MAX,
-        }
-    }
-}
-
-/// What the collector gathers: the best hits, best first, how many runbooks matched in all, and
+/// What a ranking gathers: the best hits, best first, how many runbooks matched in all, and
 /// facet counts when asked for.
 #[derive(Debug, Default)]
 pub struct Grouped {
@@ -87,119 +71,514 @@ pub struct Grouped {
     pub facets: FacetCounts,
 }
 
-/// What one runbook has gathered so far.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Partial {
-    runbook: Option<(Score, DocAddress)>,
-    section: Option<(Score, DocAddress)>,
+/// Ranks the runbooks that `plan` finds: every one counted (with facets when `facets`), the best
+/// `keep` kept, best first. The segments are ranked on `executor`.
+pub fn rank(
+    searcher: &Searcher,
+    statistics: &RunbookStatistics,
+    fields: &Fields,
+    plan: &Plan,
+    keep: usize,
+    facets: bool,
+    executor: &Executor,
+) -> tantivy::Result<Grouped> {
+    let weights = Weights::new(searcher, statistics, fields, plan)?;
+    if weights.words.is_empty() && weights.phrases.is_empty() && weights.first.is_none() {
+        return Ok(Grouped::default());
+    }
+    let fruits = executor.map(
+        |(ord, reader): (usize, &SegmentReader)| {
+            rank_segment(&weights, ord as SegmentOrdinal, reader, facets)
+        },
+        searcher.segment_readers().iter().enumerate(),
+    )?;
+    Ok(merge(fruits, keep))
 }
 
-impl Partial {
-    fn add(&mut self, is_runbook: bool, score: Score, doc: DocAddress) {
-        let slot = if is_runbook {
-            &mut self.runbook
-        } else {
-            &mut self.section
-        };
-        if slot.is_none_or(|(s, d)| better(score, doc, s, d)) {
-            *slot = Some((score, doc));
-        }
-    }
+/// The weights of a plan's parts, created once per search and shared by the segments.
+struct Weights {
+    /// Per query word: where it matches (scored) and its exact-name lookup.
+    words: Vec<(Box<dyn Weight>, Box<dyn Weight>)>,
+    whole_name: Option<Box<dyn Weight>>,
+    phrases: Vec<Box<dyn Weight>>,
+    filters: Option<Box<dyn Weight>>,
+    excluded: Option<Box<dyn Weight>>,
+    /// First sections, when the query has only filters or exclusions: each runbook listed once.
+    first: Option<Box<dyn Weight>>,
+    /// Every runbook document.
+    runbooks: Box<dyn Weight>,
+    /// Average length of the text field, as the scores see it.
+    average_text: Score,
+    text: Field,
+}
 
-    fn finish(self, runbook_id: u64, grouping: Grouping) -> Option<BestSection> {
-        let parts = ScoreParts {
-            runbook: self.runbook,
-            section: self.section,
-        };
-        let (score, doc) = match grouping {
-            Grouping::BestSection => self.section.or(self.runbook)?,
-            Grouping::Combined { section_weight } => {
-                let (runbook_score, runbook_doc) = self.runbook?;
-                match self.section {
-                    Some((s, d)) => (runbook_score + section_weight * s, d),
-                    None => (runbook_score, runbook_doc),
-                }
-            }
-        };
-        Some(BestSection {
-            runbook_id,
-            score,
-            doc,
-            parts,
+impl Weights {
+    fn new(
+        searcher: &Searcher,
+        statistics: &RunbookStatistics,
+        fields: &Fields,
+        plan: &Plan,
+    ) -> tantivy::Result<Weights> {
+        let scored = || EnableScoring::enabled_from_statistics_provider(statistics, searcher);
+        let unscored = || EnableScoring::disabled_from_searcher(searcher);
+        let scored_weight = |q: &dyn Query| q.weight(scored());
+        let unscored_weight = |q: &dyn Query| q.weight(unscored());
+        Ok(Weights {
+            words: plan
+                .words
+                .iter()
+                .map(|(matched, exact)| {
+                    Ok((
+                        scored_weight(matched.as_ref())?,
+                        unscored_weight(exact.as_ref())?,
+                    ))
+                })
+                .collect::<tantivy::Result<_>>()?,
+            whole_name: plan
+                .whole_name
+                .as_deref()
+                .map(unscored_weight)
+                .transpose()?,
+            phrases: plan
+                .phrases
+                .iter()
+                .map(|q| scored_weight(q.as_ref()))
+                .collect::<tantivy::Result<_>>()?,
+            filters: plan.filters.as_deref().map(unscored_weight).transpose()?,
+            excluded: plan.excluded.as_deref().map(unscored_weight).transpose()?,
+            first: if plan.list {
+                Some(unscored_weight(
+                    super::lexical::term_query(Term::from_field_text(fields.first, "1")).as_ref(),
+                )?)
+            } else {
+                None
+            },
+            runbooks: unscored_weight(
+                super::lexical::term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK))
+                    .as_ref(),
+            )?,
+            average_text: {
+                use tantivy::query::Bm25StatisticsProvider;
+                let docs = statistics.total_num_docs()?.max(1);
+                (statistics.total_num_tokens(fields.body)? as f64 / docs as f64) as Score
+            },
+            text: fields.body,
         })
     }
 }
 
-pub struct SegmentBest {
+/// What a posting list visited in a segment stands for.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    Word(usize),
+    Exact(usize),
+    WholeName,
+    Phrase(usize),
+    Excluded,
+    First,
+}
+
+/// What one document matched.
+struct Matched {
+    words: Vec<Option<Score>>,
+    exact: Vec<bool>,
+    whole_name: bool,
+    phrases: Vec<Option<Score>>,
+    excluded: bool,
+    first: bool,
+}
+
+impl Matched {
+    fn new(words: usize, phrases: usize) -> Matched {
+        Matched {
+            words: vec![None; words],
+            exact: vec![false; words],
+            whole_name: false,
+            phrases: vec![None; phrases],
+            excluded: false,
+            first: false,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.words.fill(None);
+        self.exact.fill(false);
+        self.whole_name = false;
+        self.phrases.fill(None);
+        self.excluded = false;
+        self.first = false;
+    }
+}
+
+/// What one runbook has gathered so far.
+struct Group {
+    id: u64,
+    /// Its last document seen: its runbook document is the first at or after it.
+    last: DocId,
+    /// Per word, the score on the runbook document, and the best over its sections with that
+    /// section.
+    runbook_words: Vec<Option<Score>>,
+    section_words: Vec<Option<(Score, DocId)>>,
+    exact: Vec<bool>,
+    whole_name: bool,
+    runbook_phrases: Vec<Option<Score>>,
+    section_phrases: Vec<Option<Score>>,
+    excluded: bool,
+    /// The best section's own score and document.
+    best: Option<(Score, DocId)>,
+}
+
+impl Group {
+    fn new(words: usize, phrases: usize) -> Group {
+        Group {
+            id: 0,
+            last: 0,
+            runbook_words: vec![None; words],
+            section_words: vec![None; words],
+            exact: vec![false; words],
+            whole_name: false,
+            runbook_phrases: vec![None; phrases],
+            section_phrases: vec![None; phrases],
+            excluded: false,
+            best: None,
+        }
+    }
+
+    fn reset(&mut self, id: u64) {
+        self.id = id;
+        self.runbook_words.fill(None);
+        self.section_words.fill(None);
+        self.exact.fill(false);
+        self.whole_name = false;
+        self.runbook_phrases.fill(None);
+        self.section_phrases.fill(None);
+        self.excluded = false;
+        self.best = None;
+    }
+
+    fn add(&mut self, doc: DocId, is_runbook: bool, matched: &Matched, list: bool) {
+        self.last = doc;
+        self.excluded |= matched.excluded;
+        if is_runbook {
+            keep_best(&mut self.runbook_words, &matched.words);
+            keep_best(&mut self.runbook_phrases, &matched.phrases);
+            for (seen, &now) in self.exact.iter_mut().zip(&matched.exact) {
+                *seen |= now;
+            }
+            self.whole_name |= matched.whole_name;
+            return;
+        }
+        for (best, &now) in self.section_words.iter_mut().zip(&matched.words) {
+            if let Some(now) = now
+                && best.is_none_or(|(b, _)| now > b)
+            {
+                *best = Some((now, doc));
+            }
+        }
+        keep_best(&mut self.section_phrases, &matched.phrases);
+        // A section answers when it has every phrase and a word (or, listing, is the first).
+        let has_phrases = matched.phrases.iter().all(Option::is_some);
+        let has_word = if matched.words.is_empty() {
+            !list || matched.first
+        } else {
+            matched.words.iter().any(Option::is_some)
+        };
+        if !(has_phrases && has_word) {
+            return;
+        }
+        let score: Score = matched
+            .words
+            .iter()
+            .flatten()
+            .map(|s| WORD_MATCHED + s)
+            .chain(matched.phrases.iter().flatten().copied())
+            .sum();
+        // Documents arrive in id order: on a tie the earlier section stays.
+        if self.best.is_none_or(|(best, _)| score > best) {
+            self.best = Some((score, doc));
+        }
+    }
+
+    /// The runbook's score as a whole: every word it covers, its names, its phrases. `None`
+    /// when a phrase is nowhere in it.
+    /// `length(section)`: how much of a word's score in `section` counts for the runbook.
+    fn runbook_score(&self, length: impl Fn(DocId) -> Score) -> Option<Score> {
+        let mut score = 0.0;
+        for (own, sections) in self.runbook_words.iter().zip(&self.section_words) {
+            if own.is_none() && sections.is_none() {
+                continue;
+            }
+            let sections = sections.map(|(s, doc)| s * length(doc));
+            score += WORD_MATCHED + combine(*own, sections);
+            if own.is_some() {
+                // A word found in the runbook's names, path or facts describes every section of
+                // it: it counts as a matched word once more, as if the best section had it too.
+                score += WORD_MATCHED;
+            }
+        }
+        for &exact in &self.exact {
+            if exact {
+                score += EXACT_NAME * RUNBOOK_LEVEL;
+            }
+        }
+        if self.whole_name {
+            score += EXACT_NAME * 2.0 * RUNBOOK_LEVEL;
+        }
+        for (own, sections) in self.runbook_phrases.iter().zip(&self.section_phrases) {
+            if own.is_none() && sections.is_none() {
+                return None;
+            }
+            score += combine(*own, *sections);
+        }
+        Some(score)
+    }
+
+    /// Whether a word or a name of the query matched anywhere in the runbook.
+    fn has_positive(&self) -> bool {
+        self.runbook_words.iter().any(Option::is_some)
+            || self.section_words.iter().any(Option::is_some)
+            || self.exact.iter().any(|&e| e)
+            || self.whole_name
+    }
+}
+
+/// tantivy's BM25 parameters.
+const BM25_K1: Score = 1.2;
+const BM25_B: Score = 0.75;
+
+/// Keeps the better of each pair of scores.
+fn keep_best(best: &mut [Option<Score>], now: &[Option<Score>]) {
+    for (best, &now) in best.iter_mut().zip(now) {
+        if let Some(now) = now
+            && best.is_none_or(|b| now > b)
+        {
+            *best = Some(now);
+        }
+    }
+}
+
+/// Two scores of the same word in different fields, as a disjunction-max over the fields scores
+/// them: the better one, plus a share of the other.
+fn combine(a: Option<Score>, b: Option<Score>) -> Score {
+    match (a, b) {
+        (Some(a), Some(b)) => a.max(b) + TIE_BREAKER * a.min(b),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => 0.0,
+    }
+}
+
+/// Ranks one segment: visits every document any part of the plan matches, in id order, grouped
+/// by runbook.
+fn rank_segment(
+    weights: &Weights,
+    segment: SegmentOrdinal,
+    reader: &SegmentReader,
+    want_facets: bool,
+) -> tantivy::Result<SegmentFruit> {
+    let mut postings: Vec<(Role, Box<dyn Scorer>)> = Vec::new();
+    for (i, (matched, exact)) in weights.words.iter().enumerate() {
+        postings.push((Role::Word(i), matched.scorer(reader, 1.0)?));
+        postings.push((Role::Exact(i), exact.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.whole_name {
+        postings.push((Role::WholeName, w.scorer(reader, 1.0)?));
+    }
+    for (j, w) in weights.phrases.iter().enumerate() {
+        postings.push((Role::Phrase(j), w.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.excluded {
+        postings.push((Role::Excluded, w.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.first {
+        postings.push((Role::First, w.scorer(reader, 1.0)?));
+    }
+    postings.retain(|(_, p)| p.doc() != TERMINATED);
+
+    let mut ranking = SegmentRanking {
+        ids: reader.fast_fields().u64("runbook_id")?,
+        kinds: reader.fast_fields().u64("kind")?,
+        runbooks: weights.runbooks.scorer(reader, 1.0)?,
+        filters: weights
+            .filters
+            .as_ref()
+            .map(|w| w.scorer(reader, 1.0))
+            .transpose()?,
+        segment,
+        whole_name_asked: weights.whole_name.is_some(),
+        list: weights.first.is_some(),
+        text_words: reader.fast_fields().u64("text_words")?,
+        text_norms: reader.get_fieldnorms_reader(weights.text)?,
+        average_text: weights.average_text.max(1.0),
+        finished: Vec::new(),
+        facets: if want_facets {
+            Some(SegmentFacets::open(reader)?)
+        } else {
+            None
+        },
+    };
+    let alive = reader.alive_bitset();
+    let words = weights.words.len();
+    let phrases = weights.phrases.len();
+    let mut matched = Matched::new(words, phrases);
+    let mut group = Group::new(words, phrases);
+    let mut current: Option<u64> = None;
+    loop {
+        let doc = postings
+            .iter()
+            .map(|(_, p)| p.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        matched.clear();
+        for (role, p) in &mut postings {
+            if p.doc() != doc {
+                continue;
+            }
+            match *role {
+                Role::Word(i) => matched.words[i] = Some(p.score()),
+                Role::Exact(i) => matched.exact[i] = true,
+                Role::WholeName => matched.whole_name = true,
+                Role::Phrase(j) => matched.phrases[j] = Some(p.score()),
+                Role::Excluded => matched.excluded = true,
+                Role::First => matched.first = true,
+            }
+            p.advance();
+        }
+        if alive.is_some_and(|a| !a.is_alive(doc)) {
+            continue;
+        }
+        let Some(id) = ranking.ids.first(doc) else {
+            continue;
+        };
+        if current != Some(id) {
+            if current.is_some() {
+                ranking.finish(&group);
+            }
+            current = Some(id);
+            group.reset(id);
+        }
+        let is_runbook = ranking.kinds.first(doc) == Some(KIND_RUNBOOK);
+        group.add(doc, is_runbook, &matched, ranking.list);
+    }
+    if current.is_some() {
+        ranking.finish(&group);
+    }
+    Ok(SegmentFruit {
+        hits: ranking.finished,
+        facets: ranking
+            .facets
+            .map(SegmentFacets::harvest)
+            .unwrap_or_default(),
+    })
+}
+
+/// A segment's columns and the runbooks it has ranked.
+struct SegmentRanking {
     ids: Column<u64>,
     kinds: Column<u64>,
+    /// Every runbook document, visited forward only.
+    runbooks: Box<dyn Scorer>,
+    /// Runbook documents that pass the filters, visited forward only.
+    filters: Option<Box<dyn Scorer>>,
     segment: SegmentOrdinal,
-    grouping: Grouping,
-    /// The runbook whose documents are arriving now.
-    current: Option<(u64, Partial)>,
+    whole_name_asked: bool,
+    list: bool,
+    text_words: Column<u64>,
+    text_norms: FieldNormReader,
+    average_text: Score,
     finished: Vec<BestSection>,
     facets: Option<SegmentFacets>,
 }
 
-impl SegmentBest {
-    fn finish_current(&mut self) {
-        if let Some((id, partial)) = self.current.take()
-            && let Some(hit) = partial.finish(id, self.grouping)
-        {
-            self.finished.push(hit);
+impl SegmentRanking {
+    /// Scores a runbook whose documents have all been seen, if it is a hit.
+    fn finish(&mut self, group: &Group) {
+        if group.excluded {
+            return;
         }
+        // Its runbook document comes last of its batch: the first at or after its last match.
+        let runbook_doc = seek(self.runbooks.as_mut(), group.last);
+        if runbook_doc == TERMINATED || self.ids.first(runbook_doc) != Some(group.id) {
+            return;
+        }
+        if let Some(filters) = &mut self.filters
+            && seek(filters.as_mut(), runbook_doc) != runbook_doc
+        {
+            return;
+        }
+        // Something of what the words and names look for must match.
+        let words_asked = !group.runbook_words.is_empty() || self.whole_name_asked;
+        if words_asked && !group.has_positive() {
+            return;
+        }
+        let words = self.text_words.first(runbook_doc).unwrap_or(0) as Score;
+        let norm = |length: Score| 1.0 - BM25_B + BM25_B * length / self.average_text;
+        // A word's best section scores as if that section were the whole runbook's text: BM25
+        // of the same frequency over the runbook's length rather than the section's. (The scores
+        // were tuned on a runbook document that held all its sections' text.)
+        let length = |section: DocId| {
+            let own = self.text_norms.fieldnorm(section) as Score;
+            (1.0 + BM25_K1 * norm(own)) / (1.0 + BM25_K1 * norm(words.max(own)))
+        };
+        let Some(runbook_score) = group.runbook_score(length) else {
+            return;
+        };
+        if self.list && group.best.is_none() {
+            return;
+        }
+        if let Some(facets) = &mut self.facets {
+            facets.count(runbook_doc);
+        }
+        let at = |doc| DocAddress::new(self.segment, doc);
+        let section = group.best.map(|(score, doc)| (score, at(doc)));
+        let (score, doc) = match section {
+            Some((s, d)) => (runbook_score + SECTION_WEIGHT * s, d),
+            None => (runbook_score, at(runbook_doc)),
+        };
+        self.finished.push(BestSection {
+            runbook_id: group.id,
+            score,
+            doc,
+            parts: ScoreParts {
+                runbook: Some((runbook_score, at(runbook_doc))),
+                section,
+            },
+        });
     }
 }
 
-impl Collector for BestSectionPerRunbook {
-    type Fruit = Grouped;
-    type Child = SegmentBest;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentBest> {
-        Ok(SegmentBest {
-            ids: reader.fast_fields().u64("runbook_id")?,
-            kinds: reader.fast_fields().u64("kind")?,
-            segment,
-            grouping: self.grouping,
-            current: None,
-            finished: Vec::new(),
-            facets: if self.facets {
-                Some(SegmentFacets::open(reader)?)
-            } else {
-                None
-            },
-        })
+/// Moves `postings` to the first document at or after `target` (never backwards).
+fn seek(postings: &mut dyn Scorer, target: DocId) -> DocId {
+    if postings.doc() >= target {
+        postings.doc()
+    } else {
+        postings.seek(target)
     }
+}
 
-    fn requires_scoring(&self) -> bool {
-        true
+/// The segments' hits together: the best `keep` sorted, all counted.
+fn merge(fruits: Vec<SegmentFruit>, keep: usize) -> Grouped {
+    let mut facets = FacetCounts::default();
+    let mut hits = Vec::with_capacity(fruits.iter().map(|f| f.hits.len()).sum());
+    for fruit in fruits {
+        hits.extend(fruit.hits);
+        facets.add(fruit.facets);
     }
-
-    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Grouped> {
-        let mut facets = FacetCounts::default();
-        let mut hits = Vec::with_capacity(fruits.iter().map(|f| f.hits.len()).sum());
-        for fruit in fruits {
-            hits.extend(fruit.hits);
-            facets.add(fruit.facets);
-        }
-        let total = hits.len();
-        let order =
-            |a: &BestSection, b: &BestSection| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
-        // Only the page asked for is sorted: a broad word matches most of a large knowledge base.
-        if self.keep < hits.len() {
-            hits.select_nth_unstable_by(self.keep, order);
-            hits.truncate(self.keep);
-        }
-        hits.sort_unstable_by(order);
-        Ok(Grouped {
-            hits,
-            total,
-            facets,
-        })
+    let total = hits.len();
+    let order =
+        |a: &BestSection, b: &BestSection| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+    // Only the page asked for is sorted: a broad word matches most of a large knowledge base.
+    if keep < hits.len() {
+        hits.select_nth_unstable_by(keep, order);
+        hits.truncate(keep);
+    }
+    hits.sort_unstable_by(order);
+    Grouped {
+        hits,
+        total,
+        facets,
     }
 }
 
@@ -209,37 +588,84 @@ pub struct SegmentFruit {
     facets: Vec<(String, u32)>,
 }
 
-/// Higher score wins; on a tie the earlier document (lower address) wins, so results are stable.
-fn better(score: Score, doc: DocAddress, best_score: Score, best_doc: DocAddress) -> bool {
-    score > best_score || (score == best_score && doc < best_doc)
+/// Every runbook a simple query (exact names, first sections) matches, at its best matching
+/// document: for lookups and listings, which need no ranking.
+pub struct BestDocPerRunbook;
+
+pub struct SegmentBestDoc {
+    ids: Column<u64>,
+    segment: SegmentOrdinal,
+    current: Option<(u64, Score, DocId)>,
+    finished: Vec<BestSection>,
 }
 
-impl SegmentCollector for SegmentBest {
-    type Fruit = SegmentFruit;
+impl SegmentBestDoc {
+    fn finish_current(&mut self) {
+        if let Some((runbook_id, score, doc)) = self.current.take() {
+            let doc = DocAddress::new(self.segment, doc);
+            self.finished.push(BestSection {
+                runbook_id,
+                score,
+                doc,
+                parts: ScoreParts {
+                    runbook: None,
+                    section: Some((score, doc)),
+                },
+            });
+        }
+    }
+}
+
+impl Collector for BestDocPerRunbook {
+    type Fruit = Vec<BestSection>;
+    type Child = SegmentBestDoc;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentBestDoc> {
+        Ok(SegmentBestDoc {
+            ids: reader.fast_fields().u64("runbook_id")?,
+            segment,
+            current: None,
+            finished: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<BestSection>>) -> tantivy::Result<Vec<BestSection>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentBestDoc {
+    type Fruit = Vec<BestSection>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let Some(id) = self.ids.first(doc) else {
             return;
         };
-        let is_runbook = self.kinds.first(doc) == Some(KIND_RUNBOOK);
-        if is_runbook && let Some(facets) = &mut self.facets {
-            facets.count(doc);
-        }
-        if self.current.is_none_or(|(current, _)| current != id) {
-            self.finish_current();
-            self.current = Some((id, Partial::default()));
-        }
-        if let Some((_, partial)) = &mut self.current {
-            partial.add(is_runbook, score, DocAddress::new(self.segment, doc));
+        match &mut self.current {
+            Some((current, best, best_doc)) if *current == id => {
+                // Documents arrive in id order: on a tie the earlier one stays.
+                if score > *best {
+                    (*best, *best_doc) = (score, doc);
+                }
+            }
+            _ => {
+                self.finish_current();
+                self.current = Some((id, score, doc));
+            }
         }
     }
 
-    fn harvest(mut self) -> SegmentFruit {
+    fn harvest(mut self) -> Vec<BestSection> {
         self.finish_current();
-        SegmentFruit {
-            hits: self.finished,
-            facets: self.facets.map(SegmentFacets::harvest).unwrap_or_default(),
-        }
+        self.finished
     }
 }
 
@@ -247,67 +673,56 @@ impl SegmentCollector for SegmentBest {
 mod tests {
     use super::*;
 
-    fn at(doc: u32) -> DocAddress {
-        DocAddress::new(0, doc)
+    #[test]
+    fn a_word_in_two_fields_scores_like_a_disjunction_max() {
+        assert_eq!(combine(Some(10.0), Some(5.0)), 10.0 + TIE_BREAKER * 5.0);
+        assert_eq!(combine(None, Some(5.0)), 5.0);
+        assert_eq!(combine(None, None), 0.0);
+    }
+
+    fn group_of(words: usize, phrases: usize) -> Group {
+        let mut g = Group::new(words, phrases);
+        g.reset(7);
+        g
+    }
+
+    fn section(words: &[Option<Score>]) -> Matched {
+        let mut m = Matched::new(words.len(), 0);
+        m.words.copy_from_slice(words);
+        m
     }
 
     #[test]
-    fn combined_adds_a_share_of_the_best_section() {
-        let mut p = Partial::default();
-        p.add(false, 2.0, at(1));
-        p.add(false, 5.0, at(2));
-        p.add(true, 10.0, at(9));
-        let hit = p
-            .finish(
-                7,
-                Grouping::Combined {
-                    section_weight: 0.5,
-                },
-            )
-            .expect("hit");
-        assert_eq!(hit.score, 12.5);
-        assert_eq!(hit.doc, at(2));
-        assert_eq!(hit.parts.runbook, Some((10.0, at(9))));
-        assert_eq!(hit.parts.section, Some((5.0, at(2))));
-    }
-
-    #[test]
-    fn combined_needs_the_whole_runbook_to_match() {
-        let mut p = Partial::default();
-        p.add(false, 5.0, at(2));
+    fn a_word_counts_once_wherever_the_runbook_has_it_and_the_best_section_adds_a_share() {
+        let mut g = group_of(2, 0);
+        g.add(1, false, &section(&[Some(2.0), None]), false);
+        g.add(2, false, &section(&[None, Some(3.0)]), false);
+        g.add(3, false, &section(&[Some(4.0), None]), false);
+        g.add(4, true, &section(&[None, None]), false);
+        // Both words are covered, each at its best section.
         assert_eq!(
-            p.finish(
-                7,
-                Grouping::Combined {
-                    section_weight: 0.5
-                }
-            ),
-            None
+            g.runbook_score(|_| 1.0),
+            Some(2.0 * WORD_MATCHED + 4.0 + 3.0)
         );
-        assert!(p.finish(7, Grouping::BestSection).is_some());
+        // The best section is the one with the best score of its own.
+        assert_eq!(g.best, Some((WORD_MATCHED + 4.0, 3)));
     }
 
     #[test]
-    fn combined_without_a_section_shows_the_runbook_document() {
-        let mut p = Partial::default();
-        p.add(true, 3.0, at(9));
-        let hit = p
-            .finish(
-                7,
-                Grouping::Combined {
-                    section_weight: 0.5,
-                },
-            )
-            .expect("hit");
-        assert_eq!((hit.score, hit.doc), (3.0, at(9)));
+    fn a_word_in_the_runbook_fields_counts_once_more() {
+        let mut g = group_of(1, 0);
+        g.add(4, true, &section(&[Some(6.0)]), false);
+        assert_eq!(g.runbook_score(|_| 1.0), Some(2.0 * WORD_MATCHED + 6.0));
+        assert_eq!(g.best, None);
     }
 
     #[test]
-    fn ties_keep_the_earlier_section_whatever_the_order_they_arrive_in() {
-        let mut a = Partial::default();
-        a.add(false, 1.0, at(5));
-        a.add(false, 1.0, at(3));
-        let hit = a.finish(1, Grouping::BestSection).expect("hit");
-        assert_eq!(hit.doc, at(3));
+    fn a_phrase_missing_from_the_whole_runbook_drops_it() {
+        let mut g = group_of(1, 1);
+        let mut m = Matched::new(1, 1);
+        m.words[0] = Some(1.0);
+        g.add(1, false, &m, false);
+        assert_eq!(g.runbook_score(|_| 1.0), None);
+        assert_eq!(g.best, None, "a section without the phrase does not answer");
     }
 }

@@ -1,4 +1,5 @@
-//! Turning a parsed runbook into index documents: one per section, and one for the whole runbook.
+//! Turning a parsed runbook into index documents: one per section (its heading and text), and
+//! one for the whole runbook (what describes it as a whole). Each word is indexed once.
 
 use tantivy::TantivyDocument;
 
@@ -67,7 +68,7 @@ pub fn path_words(path: &str) -> String {
     parts.join("\n")
 }
 
-/// The documents of one runbook: its sections, then the whole-runbook document.
+/// The documents of one runbook: its sections, then the whole-runbook document, as one batch.
 pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
     let f = &runbook.facts;
     let path_words = path_words(&runbook.path);
@@ -88,6 +89,11 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
     let facts_text = facts_text(runbook);
     let facet_values = super::facets::values(runbook);
     let spelling = spelling(runbook, &[&names, &facts_text], &ids);
+    let text_words = runbook
+        .sections
+        .iter()
+        .map(|s| word_count(&s.text))
+        .sum::<u64>();
 
     let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
     let mut add = |kind: u64, heading: String, anchor: &str, body: &[&str], first: bool| {
@@ -97,10 +103,12 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
         doc.add_u64(fields.kind, kind);
         doc.add_text(fields.app, &f.app);
         doc.add_text(fields.title, &f.title);
-        doc.add_text(fields.heading, &heading);
-        doc.add_text(fields.anchor, anchor);
-        for text in body {
-            doc.add_text(fields.body, text);
+        if kind == KIND_SECTION {
+            doc.add_text(fields.heading, &heading);
+            doc.add_text(fields.anchor, anchor);
+            for text in body {
+                doc.add_text(fields.body, text);
+            }
         }
         // Stored on every document so any hit can show them; single raw terms, cheap to index.
         if let Some(owner) = &f.owner {
@@ -148,6 +156,7 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
                 doc.add_text(fields.facets, value);
             }
             doc.add_text(fields.spelling, &spelling);
+            doc.add_u64(fields.text_words, text_words);
         }
         docs.push(doc);
     };
@@ -175,23 +184,19 @@ pub fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
             i == 0,
         );
     }
-    let all_headings = runbook
-        .sections
-        .iter()
-        .map(|s| s.heading.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    // One value per section, each exactly its section's text: the analyzer then serves it from
-    // the tokens it cut for the section's document a moment before, and a phrase never runs from
-    // the end of one section into the next.
-    let all_text: Vec<&str> = runbook
-        .sections
-        .iter()
-        .map(|s| s.text.as_str())
-        .chain(f.summary.as_deref().filter(|_| runbook.sections.is_empty()))
-        .collect();
-    add(KIND_RUNBOOK, all_headings, "", &all_text, false);
+    // The runbook document carries no heading and no text: each word of a section is indexed
+    // once, in its section, and the ranking combines the runbook's own fields with its sections
+    // (see [`super::collector`]). It comes last, after its sections: the ranking finds it as the
+    // first runbook document at or after any of them.
+    add(KIND_RUNBOOK, String::new(), "", &[], false);
     docs
+}
+
+/// The words of a text, roughly as the analyzer counts them: runs of letters and digits.
+fn word_count(text: &str) -> u64 {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count() as u64
 }
 
 /// Shortest and longest word kept for spelling suggestions: shorter words are too ambiguous to

@@ -199,7 +199,7 @@ impl SearchIndex {
                 continue;
             };
             let doc: TantivyDocument = searcher.doc(shown)?;
-            let mut hit = self.hit(&doc, candidate.score, snippets.as_mut());
+            let mut hit = self.hit(&searcher, &doc, candidate.score, snippets.as_mut())?;
             if explain {
                 let mut explained = match candidate.lexical {
                     Some((_, group)) => {
@@ -307,7 +307,8 @@ impl SearchIndex {
     }
 
     /// Which of `runbooks` hold the query's filters and phrases and none of its excluded words,
-    /// judged on their whole-runbook documents as the lexical search judges them.
+    /// judged as the lexical search judges them: filters on the runbook document, phrases and
+    /// excluded words in any of the runbook's documents.
     fn runbooks_allowed(
         &self,
         searcher: &Searcher,
@@ -317,23 +318,37 @@ impl SearchIndex {
         let fields = self.fields();
         let ranked = ranked_fields(fields);
         let mut text = analyzer::text_analyzer();
-        let any_of: Vec<(Occur, Box<dyn Query>)> = runbooks
-            .map(|id| {
+        let candidates: Vec<u64> = runbooks.collect();
+        let among = |query: Box<dyn Query>| -> Result<FxHashSet<u64>> {
+            let any_of: Vec<(Occur, Box<dyn Query>)> = candidates
+                .iter()
+                .map(|&id| {
+                    (
+                        Occur::Should,
+                        term_query(Term::from_field_u64(fields.runbook_id, id)),
+                    )
+                })
+                .collect();
+            let within = BooleanQuery::new(vec![
                 (
-                    Occur::Should,
-                    term_query(Term::from_field_u64(fields.runbook_id, id)),
-                )
-            })
-            .collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(any_of)) as Box<dyn Query>,
+                ),
+                (Occur::Must, query),
+            ]);
+            runbook_ids(searcher, &within)
+        };
+        let mut allowed: FxHashSet<u64> = candidates.iter().copied().collect();
+        if !parsed.filters.is_empty() {
+            let mut on_runbook: Vec<(Occur, Box<dyn Query>)> = vec![(
                 Occur::Must,
                 term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
-            ),
-            (Occur::Must, Box::new(BooleanQuery::new(any_of))),
-        ];
-        for (field, value) in &parsed.filters {
-            clauses.push((Occur::Must, filter_query(fields, *field, value)));
+            )];
+            for (field, value) in &parsed.filters {
+                on_runbook.push((Occur::Must, filter_query(fields, *field, value)));
+            }
+            let passing = among(Box::new(BooleanQuery::new(on_runbook)))?;
+            allowed.retain(|id| passing.contains(id));
         }
         for phrase in &parsed.phrases {
             let terms = phrase_terms(&mut text, phrase);
@@ -344,19 +359,25 @@ impl SearchIndex {
                 .iter()
                 .map(|&(field, _)| (Occur::Should, phrase_in_field(field, &terms)))
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(in_any_field))));
+            let having = among(Box::new(BooleanQuery::new(in_any_field)))?;
+            allowed.retain(|id| having.contains(id));
         }
+        let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in &parsed.excluded {
             for term in analyzer::terms(&mut text, word) {
                 for &(field, _) in &ranked {
-                    clauses.push((
-                        Occur::MustNot,
+                    excluded.push((
+                        Occur::Should,
                         term_query(Term::from_field_text(field, &term)),
                     ));
                 }
             }
         }
-        runbook_ids(searcher, &BooleanQuery::new(clauses))
+        if !excluded.is_empty() {
+            let having = among(Box::new(BooleanQuery::new(excluded)))?;
+            allowed.retain(|id| !having.contains(id));
+        }
+        Ok(allowed)
     }
 
     /// Runbooks that a query word, or the whole query, names exactly.

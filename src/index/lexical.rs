@@ -19,8 +19,7 @@ use tantivy::{Searcher, Term};
 
 use super::alternatives::{Alternative, alternatives};
 use super::analyzer::{self, phrase_terms};
-use super::bonus::BonusQuery;
-use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
+use super::schema::Fields;
 use super::statistics::RunbookStatistics;
 use super::synonyms::Synonyms;
 use crate::error::Result;
@@ -29,10 +28,10 @@ use crate::runbook::{Hosting, names};
 
 /// Score added for each query word a section matches: enough that matching every word beats
 /// matching some, whatever the fields.
-const WORD_MATCHED: f32 = 25.0;
+pub(super) const WORD_MATCHED: f32 = 25.0;
 /// Score of a query word that is a runbook's app id, alias, host, IP or URL (twice that when the
 /// whole query is a name, title included).
-const EXACT_NAME: f32 = 40.0;
+pub(super) const EXACT_NAME: f32 = 40.0;
 /// Field weights. Names, path words and facts are indexed on the runbook document alone.
 const NAMES_BOOST: f32 = 3.0;
 /// Folder and file names: chosen by the authors like a title, but shared by a whole folder.
@@ -41,8 +40,10 @@ const HEADING_BOOST: f32 = 2.5;
 const FACTS_BOOST: f32 = 2.0;
 /// Weight of an exact name, found on the runbook document alone, against the section-level
 /// evidence it used to be counted with as well.
-const RUNBOOK_LEVEL: f32 = 1.0 + SECTION_WEIGHT;
+pub(super) const RUNBOOK_LEVEL: f32 = 1.0 + SECTION_WEIGHT;
 const BODY_BOOST: f32 = 1.0;
+/// Share of a word's score in its other fields added to its best field's.
+pub(super) const TIE_BREAKER: f32 = 0.2;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
 /// A query word found in this many documents (sections and whole runbooks) is an established
@@ -66,8 +67,7 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "while", "who", "why", "will", "with", "would", "you", "your",
 ];
 
-/// Whether `query` finds at least one runbook, without ranking or grouping: a plain search keeps
-/// a runbook exactly when its whole-runbook document matches, so counting those is enough.
+/// Whether `query` finds at least one runbook, without ranking more than it must.
 pub(super) fn finds_anything(
     searcher: &Searcher,
     fields: &Fields,
@@ -79,14 +79,17 @@ pub(super) fn finds_anything(
         return Ok(false);
     }
     let built = build_query(searcher, &parsed, fields, synonyms)?;
-    let runbooks = BooleanQuery::new(vec![
-        (Occur::Must, built.query),
-        (
-            Occur::Must,
-            term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
-        ),
-    ]);
-    Ok(searcher.search(&runbooks, &tantivy::collector::Count)? > 0)
+    let statistics = RunbookStatistics::new(searcher, fields);
+    let found = super::collector::rank(
+        searcher,
+        &statistics,
+        fields,
+        &built.plan,
+        0,
+        false,
+        &tantivy::Executor::SingleThread,
+    )?;
+    Ok(found.total > 0)
 }
 
 pub(super) fn term_query(term: Term) -> Box<dyn Query> {
@@ -102,7 +105,7 @@ impl BuiltQuery {
 
 /// A query ready to run, the exact terms to highlight, and its parts for explanations.
 pub(super) struct BuiltQuery {
-    pub(super) query: Box<dyn Query>,
+    pub(super) plan: Plan,
     /// The exact terms to mark in snippets; `None` when there are none.
     pub(super) highlight: Option<Box<dyn Query>>,
     pub(super) words: Vec<WordParts>,
@@ -115,9 +118,27 @@ pub(super) struct WordParts {
     pub(super) exact: Box<dyn Query>,
 }
 
-/// Builds the query for `parsed`: one step per part of the query language, in a fixed order
-/// (the words, the whole query as a name, phrases, filters, exclusions), since the clauses' order
-/// is the order their scores are summed in.
+/// What the ranking ([`super::collector::rank`]) runs: each part matched on its own, combined
+/// per runbook there.
+#[derive(Default)]
+pub(super) struct Plan {
+    /// Per query word: the word in any ranked field (the better field plus a share of the
+    /// others), and the word as an exact name (app id, alias, host, IP, URL).
+    pub(super) words: Vec<(Box<dyn Query>, Box<dyn Query>)>,
+    /// The whole query as a name, title included.
+    pub(super) whole_name: Option<Box<dyn Query>>,
+    /// Quoted phrases, in any ranked field: each must be somewhere in the runbook.
+    pub(super) phrases: Vec<Box<dyn Query>>,
+    /// The filters, all of which the runbook document must hold.
+    pub(super) filters: Option<Box<dyn Query>>,
+    /// Excluded words: a runbook with one anywhere is left out.
+    pub(super) excluded: Option<Box<dyn Query>>,
+    /// Only filters or exclusions: each runbook that passes is listed, at its top.
+    pub(super) list: bool,
+}
+
+/// Builds the query for `parsed`: one step per part of the query language (the words, the whole
+/// query as a name, phrases, filters, exclusions).
 pub(super) fn build_query(
     searcher: &Searcher,
     parsed: &ParsedQuery,
@@ -133,7 +154,6 @@ pub(super) fn build_query(
     if !parsed.words.is_empty() {
         builder.add_whole_query_as_name(&parsed.words.join(" "));
     }
-    builder.require_positive();
     for phrase in &parsed.phrases {
         builder.add_phrase(phrase);
     }
@@ -146,7 +166,7 @@ pub(super) fn build_query(
             // An empty query asks for nothing.
             return Ok(builder.nothing());
         }
-        builder.list_each_runbook_once();
+        builder.plan.list = true;
     }
     Ok(builder.finish())
 }
@@ -174,10 +194,7 @@ struct QueryBuilder<'s> {
     text: tantivy::tokenizer::TextAnalyzer,
     ranked: [(Field, f32); 5],
     statistics: RunbookStatistics<'s>,
-    /// What the query looks for (any of it; each piece adds to the score).
-    positive: Vec<(Occur, Box<dyn Query>)>,
-    /// The whole query: the positive part, phrases, filters and exclusions.
-    clauses: Vec<(Occur, Box<dyn Query>)>,
+    plan: Plan,
     highlight_terms: Vec<Term>,
     parts: Vec<WordParts>,
 }
@@ -190,8 +207,7 @@ impl<'s> QueryBuilder<'s> {
             text: analyzer::text_analyzer(),
             ranked: ranked_fields(fields),
             statistics: RunbookStatistics::new(searcher, fields),
-            positive: Vec::new(),
-            clauses: Vec::new(),
+            plan: Plan::default(),
             highlight_terms: Vec::new(),
             parts: Vec::new(),
         }
@@ -233,28 +249,8 @@ impl<'s> QueryBuilder<'s> {
                 .collect(),
             exact: exact.box_clone(),
         });
-        // A word found in the runbook's names, path or facts describes every section of it: it
-        // counts as a matched word once more, as if the best section had it too.
-        let in_runbook_level: Vec<(Occur, Box<dyn Query>)> = [0, 1, 3]
-            .into_iter()
-            .map(|i| (Occur::Should, per_field[i].box_clone()))
-            .collect();
-        self.positive.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                Box::new(BooleanQuery::new(in_runbook_level)),
-                WORD_MATCHED,
-            )),
-        ));
-        let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2);
-        self.positive.push((
-            Occur::Should,
-            Box::new(BonusQuery::new(Box::new(word_query), WORD_MATCHED)),
-        ));
-        self.positive.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(exact, EXACT_NAME * RUNBOOK_LEVEL)),
-        ));
+        let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER);
+        self.plan.words.push((Box::new(word_query), exact));
         let body = self.fields.body;
         self.highlight_terms
             .extend(terms.iter().map(|t| Term::from_field_text(body, t)));
@@ -273,22 +269,10 @@ impl<'s> QueryBuilder<'s> {
 
     /// The whole query is a name (a title, an alias): the strongest evidence there is.
     fn add_whole_query_as_name(&mut self, whole: &str) {
-        self.positive.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                term_query(Term::from_field_text(self.fields.keys, &names::key(whole))),
-                EXACT_NAME * 2.0 * RUNBOOK_LEVEL,
-            )),
-        ));
-    }
-
-    /// Something of what the words and names look for must match.
-    fn require_positive(&mut self) {
-        if !self.positive.is_empty() {
-            let positive = std::mem::take(&mut self.positive);
-            self.clauses
-                .push((Occur::Must, Box::new(BooleanQuery::new(positive))));
-        }
+        self.plan.whole_name = Some(term_query(Term::from_field_text(
+            self.fields.keys,
+            &names::key(whole),
+        )));
     }
 
     /// A `"phrase"`: its words in order, in any ranked field.
@@ -308,8 +292,9 @@ impl<'s> QueryBuilder<'s> {
                 )
             })
             .collect();
-        self.clauses
-            .push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
+        self.plan
+            .phrases
+            .push(Box::new(BooleanQuery::new(per_field)));
         let body = self.fields.body;
         self.highlight_terms
             .extend(terms.iter().map(|(_, t)| Term::from_field_text(body, t)));
@@ -320,62 +305,39 @@ impl<'s> QueryBuilder<'s> {
         if filters.is_empty() {
             return;
         }
-        // Filters describe the runbook, so they are checked on its runbook document; sections
-        // pass, and the collector drops every runbook whose runbook document did not match.
-        let mut on_runbook: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
-            term_query(Term::from_field_u64(self.fields.kind, KIND_RUNBOOK)),
-        )];
-        for (field, value) in filters {
-            on_runbook.push((Occur::Must, filter_query(self.fields, *field, value)));
-        }
-        let filtered = BooleanQuery::new(vec![
-            (Occur::Should, Box::new(BooleanQuery::new(on_runbook))),
-            (
-                Occur::Should,
-                term_query(Term::from_field_u64(self.fields.kind, KIND_SECTION)),
-            ),
-        ]);
-        self.clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(filtered), 0.0)),
-        ));
+        // Filters describe the runbook: they are checked on its runbook document.
+        self.plan.filters = Some(Box::new(BooleanQuery::new(
+            filters
+                .iter()
+                .map(|(field, value)| (Occur::Must, filter_query(self.fields, *field, value)))
+                .collect(),
+        )));
     }
 
-    /// A `-word`: nothing that has it in any ranked field.
+    /// A `-word`: no runbook that has it in any ranked field, in any of its documents.
     fn exclude(&mut self, word: &str) {
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in analyzer::terms(&mut self.text, word) {
             for &(field, _) in &self.ranked {
-                self.clauses.push((
-                    Occur::MustNot,
+                any.push((
+                    Occur::Should,
                     term_query(Term::from_field_text(field, &term)),
                 ));
             }
         }
-    }
-
-    /// Only filters or exclusions: list the matching runbooks, each at its top. The
-    /// whole-runbook document must match too, or the runbook is not kept.
-    fn list_each_runbook_once(&mut self) {
-        self.clauses.push((
-            Occur::Must,
-            Box::new(BooleanQuery::new(vec![
-                (
-                    Occur::Should,
-                    term_query(Term::from_field_text(self.fields.first, "1")),
-                ),
-                (
-                    Occur::Should,
-                    term_query(Term::from_field_u64(self.fields.kind, KIND_RUNBOOK)),
-                ),
-            ])),
-        ));
+        if any.is_empty() {
+            return;
+        }
+        if let Some(previous) = self.plan.excluded.take() {
+            any.push((Occur::Should, previous));
+        }
+        self.plan.excluded = Some(Box::new(BooleanQuery::new(any)));
     }
 
     /// A query that matches nothing.
     fn nothing(self) -> BuiltQuery {
         BuiltQuery {
-            query: Box::new(BooleanQuery::new(vec![])),
+            plan: Plan::default(),
             highlight: None,
             words: self.parts,
         }
@@ -396,7 +358,7 @@ impl<'s> QueryBuilder<'s> {
             )))
         };
         BuiltQuery {
-            query: Box::new(BooleanQuery::new(self.clauses)),
+            plan: self.plan,
             highlight,
             words: self.parts,
         }
@@ -410,7 +372,7 @@ fn is_known(
     ranked: &[(Field, f32)],
     terms: &[String],
 ) -> Result<bool> {
-    // Counted as if every section carried its runbook's names, like the scores.
+    // Counted as the scores count them (see [`RunbookStatistics`]).
     let mut docs = 0;
     for &(field, _) in ranked {
         for term in terms {

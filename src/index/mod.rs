@@ -8,7 +8,6 @@
 
 mod alternatives;
 pub mod analyzer;
-mod bonus;
 mod collector;
 mod documents;
 mod explain;

@@ -1,13 +1,17 @@
-//! The index's schema: one document per runbook section, carrying its runbook's facts, and one
-//! document per whole runbook.
+//! The index's schema: one document per runbook section (its headings and text), and one
+//! document per runbook (what describes it as a whole: names, path, facts, exact names, filters,
+//! facets). Every word is indexed once: a section's text in its section only, the runbook's
+//! names and facts on its runbook document only.
 //!
-//! The whole-runbook document answers "does this runbook cover every word asked for" (words spread
-//! over several sections still count); the section documents answer "which section says it".
-//! Search combines both (see [`super::collector`]).
+//! The runbook document answers "is this runbook named or described so"; the sections answer
+//! "which section says it". The ranking (see [`super::collector`]) combines the runbook
+//! document with the runbook's sections, so that words spread over several sections still count
+//! as covered.
 //!
 //! Bump [`SCHEMA_VERSION`] whenever fields, analysis or the layout of documents change: an index
 //! written with another version is rebuilt from the Markdown rather than read wrongly. (Version 8:
-//! each section carries the hash of its content, the key of its sentence vector.)
+//! each section carries the hash of its content, the key of its sentence vector. Version 10: the
+//! runbook document no longer repeats its sections' headings and text.)
 
 use tantivy::schema::Field;
 use tantivy::schema::{
@@ -17,7 +21,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Version of the schema and analysis; part of the manifest beside the index.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Values of [`Fields::kind`].
 pub const KIND_SECTION: u64 = 0;
@@ -44,12 +48,11 @@ pub struct Fields {
     /// The words of the file's path (folders and file name): how the authors filed it. Runbook
     /// document only.
     pub path_words: Field,
-    /// Section heading and the headings above it (every heading, on the runbook document),
-    /// analyzed and stored.
+    /// Section heading and the headings above it, analyzed and stored. Section documents only.
     pub heading: Field,
     /// Section anchor, stored.
     pub anchor: Field,
-    /// Section plain text, analyzed and stored for snippets.
+    /// Section plain text, analyzed and stored for snippets. Section documents only.
     pub body: Field,
     /// Summary, owner, system, tags, servers, vendor. Runbook document only.
     pub facts: Field,
@@ -83,6 +86,9 @@ pub struct Fields {
     /// its sentence vector (see [`crate::semantic`]), fast for listing and indexed for finding
     /// the section a vector belongs to.
     pub section_key: Field,
+    /// How many words the runbook's sections hold in all, on the runbook document only (a
+    /// column): how long the runbook is, for weighing the words its sections cover.
+    pub text_words: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -132,6 +138,7 @@ pub fn build() -> (Schema, Fields) {
             ),
         ),
         section_key: b.add_u64_field("section_key", FAST | INDEXED),
+        text_words: b.add_u64_field("text_words", FAST),
     };
     (b.build(), fields)
 }

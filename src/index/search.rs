@@ -3,16 +3,15 @@
 
 use std::time::Instant;
 
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
-use super::collector::BestSectionPerRunbook;
-use super::collector::Grouping;
+use super::collector::BestDocPerRunbook;
 use super::explain::explanation;
-use super::lexical::{BuiltQuery, SECTION_WEIGHT, build_query, term_query};
+use super::lexical::{BuiltQuery, build_query, term_query};
 use super::schema::KIND_RUNBOOK;
 use super::statistics::RunbookStatistics;
 use crate::error::Result;
@@ -43,7 +42,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(limit.min(lexical.grouped.total));
         for group in lexical.grouped.hits.iter().take(limit) {
             let doc: TantivyDocument = searcher.doc(group.doc)?;
-            let mut hit = self.hit(&doc, group.score, snippets.as_mut());
+            let mut hit = self.hit(&searcher, &doc, group.score, snippets.as_mut())?;
             if explain {
                 hit.explain = Some(explanation(
                     &searcher,
@@ -77,17 +76,14 @@ impl SearchIndex {
     ) -> Result<LexicalRanking<'s>> {
         let built = build_query(searcher, parsed, self.fields(), self.synonyms())?;
         let statistics = RunbookStatistics::new(searcher, self.fields());
-        let grouped = searcher.search_with_executor(
-            &built.query,
-            &BestSectionPerRunbook {
-                grouping: Grouping::Combined {
-                    section_weight: SECTION_WEIGHT,
-                },
-                facets: true,
-                keep,
-            },
+        let grouped = super::collector::rank(
+            searcher,
+            &statistics,
+            self.fields(),
+            &built.plan,
+            keep,
+            true,
             super::search_executor(),
-            EnableScoring::enabled_from_statistics_provider(&statistics, searcher),
         )?;
         Ok(LexicalRanking {
             built,
@@ -140,11 +136,8 @@ impl SearchIndex {
         let mut found = Vec::new();
         for candidate in lookup_keys(name) {
             let query = term_query(Term::from_field_text(fields.keys, &candidate));
-            let groups = searcher.search(
-                &query,
-                &BestSectionPerRunbook::hits_only(Grouping::BestSection),
-            )?;
-            for group in groups.hits {
+            let groups = searcher.search(&query, &BestDocPerRunbook)?;
+            for group in groups {
                 let doc: TantivyDocument = searcher.doc(group.doc)?;
                 found.push(self.summary(&doc));
             }
@@ -161,12 +154,7 @@ impl SearchIndex {
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
         let searcher = self.reader().searcher();
         let query = term_query(Term::from_field_text(self.fields().first, "1"));
-        let groups = searcher
-            .search(
-                &query,
-                &BestSectionPerRunbook::hits_only(Grouping::BestSection),
-            )?
-            .hits;
+        let groups = searcher.search(&query, &BestDocPerRunbook)?;
         let mut all = Vec::with_capacity(groups.len());
         for group in groups {
             let doc: TantivyDocument = searcher.doc(group.doc)?;
@@ -206,13 +194,21 @@ impl SearchIndex {
 
     pub(super) fn hit(
         &self,
+        searcher: &Searcher,
         doc: &TantivyDocument,
         score: f32,
         snippets: Option<&mut Snippets>,
-    ) -> Hit {
+    ) -> Result<Hit> {
         let f = self.fields();
-        // The whole-runbook document holds its text as one value per section.
-        let body = all_text(doc, f.body);
+        let is_whole_runbook = doc.get_first(f.kind).and_then(|v| v.as_u64()) == Some(KIND_RUNBOOK);
+        // The runbook document has no text of its own: its snippet comes from its top section.
+        let body = if is_whole_runbook {
+            self.first_section(searcher, &text(doc, f.path))?
+                .map(|first| text(&first, f.body))
+                .unwrap_or_default()
+        } else {
+            text(doc, f.body)
+        };
         let snippet = snippets
             .map(|(g, terms)| {
                 let mut s = g.snippet(snippet_source(&body, terms));
@@ -222,7 +218,6 @@ impl SearchIndex {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| leading_text(&body));
         let summary = self.summary(doc);
-        let is_whole_runbook = doc.get_first(f.kind).and_then(|v| v.as_u64()) == Some(KIND_RUNBOOK);
         let section = if is_whole_runbook {
             // No single section matched (the words are spread out): land on the runbook's top.
             summary.title.clone()
@@ -230,7 +225,7 @@ impl SearchIndex {
             let heading = text(doc, f.heading);
             heading.rsplit(" › ").next().unwrap_or(&heading).to_string()
         };
-        Hit {
+        Ok(Hit {
             app: summary.app,
             title: summary.title,
             path: summary.path,
@@ -243,6 +238,26 @@ impl SearchIndex {
             review_due: self.review_due(doc),
             stale: Vec::new(),
             explain: None,
+        })
+    }
+
+    /// The first section of the runbook at `path`.
+    fn first_section(&self, searcher: &Searcher, path: &str) -> Result<Option<TantivyDocument>> {
+        let f = self.fields();
+        let query = tantivy::query::BooleanQuery::new(vec![
+            (
+                tantivy::query::Occur::Must,
+                term_query(Term::from_field_text(f.path, path)),
+            ),
+            (
+                tantivy::query::Occur::Must,
+                term_query(Term::from_field_text(f.first, "1")),
+            ),
+        ]);
+        let found = searcher.search(&query, &BestDocPerRunbook)?;
+        match found.first() {
+            Some(group) => Ok(Some(searcher.doc(group.doc)?)),
+            None => Ok(None),
         }
     }
 }
@@ -314,18 +329,6 @@ fn text(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string()
-}
-
-/// Every value of a text field, one per line.
-fn all_text(doc: &TantivyDocument, field: Field) -> String {
-    let mut out = String::new();
-    for value in doc.get_all(field).filter_map(|v| v.as_str()) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(value);
-    }
-    out
 }
 
 /// A snippet generator and the terms it marks.

@@ -6,7 +6,11 @@
 //! document in ten carries, that makes every runbook look ten times longer than average (so its
 //! title scores as if it were padded) and every name look ten times rarer. This provider reports
 //! those fields' statistics scaled up as if every document carried them, which is what the
-//! scores were tuned on, and leaves the section fields alone.
+//! scores were tuned on.
+//!
+//! Headings and text are indexed once, in their sections. The scores were tuned when the
+//! runbook document repeated them, which doubled their token counts and document frequencies;
+//! they are reported doubled ([`SECTION_TEXT_SCALE`]) so that a section scores as it did.
 
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
@@ -14,10 +18,14 @@ use tantivy::{Searcher, Term};
 
 use super::schema::{Fields, KIND_RUNBOOK};
 
-/// Statistics for scoring: the searcher's, with runbook-level fields scaled.
+/// How much the headings' and text's statistics are scaled: see the module's documentation.
+const SECTION_TEXT_SCALE: f64 = 2.0;
+
+/// Statistics for scoring: the searcher's, with runbook-level and section fields scaled.
 pub struct RunbookStatistics<'a> {
     searcher: &'a Searcher,
     runbook_fields: [Field; 5],
+    section_fields: [Field; 2],
     /// All documents per runbook document (≥ 1).
     scale: f64,
 }
@@ -42,6 +50,7 @@ impl<'a> RunbookStatistics<'a> {
                 fields.host,
                 fields.ids,
             ],
+            section_fields: [fields.heading, fields.body],
             scale,
         }
     }
@@ -54,6 +63,8 @@ impl<'a> RunbookStatistics<'a> {
     fn scaled(&self, field: Field, value: u64) -> u64 {
         if self.runbook_fields.contains(&field) {
             (value as f64 * self.scale).round() as u64
+        } else if self.section_fields.contains(&field) {
+            (value as f64 * SECTION_TEXT_SCALE).round() as u64
         } else {
             value
         }
