@@ -9,13 +9,19 @@
 //! one of them only: its runbook document (names, path, facts, exact names) and its sections
 //! (headings, text). For each query word, the runbook earns [`WORD_MATCHED`] when the word is
 //! found anywhere in it (its own fields or any section), plus the word's best score there (the
-//! better of the runbook fields and the best section, with a share of the other, as a
-//! disjunction-max over fields would score it), plus [`WORD_MATCHED`] once more when the word
+//! better of the runbook fields and its text, with a share of the other, as a disjunction-max
+//! over fields would score it), plus [`WORD_MATCHED`] once more when the word
 //! describes the runbook as a whole (its names, path or facts). To that sum it adds a share
 //! ([`SECTION_WEIGHT`]) of its best section's own score: a section that says it all in one place
 //! beats a runbook that merely mentions the words here and there. Filters are checked on the
 //! runbook document; an excluded word anywhere in the runbook, or a quoted phrase nowhere in it,
 //! drops it.
+//!
+//! A word's score in the runbook's text is the better of two, with a share of the other: its best
+//! section's score weighed at the runbook's length, and BM25 of its exact terms with their
+//! frequencies summed over all the runbook's sections (read from the postings of the sections
+//! the word matched). Together they score what a whole-runbook document holding every section's
+//! text scored before each word was indexed once, without that second copy.
 //!
 //! Asked to, it also counts facets (see [`super::facets`]) over every runbook it keeps, not only
 //! the page of hits shown: a read of the runbook document's column, not a second match of text.
@@ -30,8 +36,10 @@
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::query::{EnableScoring, Query, Scorer, Weight};
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::Field;
+use tantivy::schema::IndexRecordOption;
 use tantivy::{
     DocAddress, DocId, DocSet, Executor, Score, Searcher, SegmentOrdinal, SegmentReader,
     TERMINATED, Term,
@@ -107,6 +115,8 @@ struct Weights {
     first: Option<Box<dyn Weight>>,
     /// Every runbook document.
     runbooks: Box<dyn Weight>,
+    /// Per word, its exact terms in the text field with their BM25 weights.
+    text_terms: Vec<Vec<(Term, Bm25Weight)>>,
     /// Average length of the text field, as the scores see it.
     average_text: Score,
     text: Field,
@@ -157,6 +167,21 @@ impl Weights {
                 super::lexical::term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK))
                     .as_ref(),
             )?,
+            text_terms: plan
+                .text_terms
+                .iter()
+                .map(|terms| {
+                    terms
+                        .iter()
+                        .map(|t| {
+                            Ok((
+                                t.clone(),
+                                Bm25Weight::for_terms(statistics, std::slice::from_ref(t))?,
+                            ))
+                        })
+                        .collect::<tantivy::Result<Vec<_>>>()
+                })
+                .collect::<tantivy::Result<_>>()?,
             average_text: {
                 use tantivy::query::Bm25StatisticsProvider;
                 let docs = statistics.total_num_docs()?.max(1);
@@ -186,11 +211,14 @@ struct Matched {
     phrases: Vec<Option<Score>>,
     excluded: bool,
     first: bool,
+    /// Per word and text term, its frequency in this document.
+    text_tf: Vec<Vec<u32>>,
 }
 
 impl Matched {
-    fn new(words: usize, phrases: usize) -> Matched {
+    fn new(words: usize, phrases: usize, text_terms: &[Vec<(Term, Bm25Weight)>]) -> Matched {
         Matched {
+            text_tf: text_terms.iter().map(|t| vec![0; t.len()]).collect(),
             words: vec![None; words],
             exact: vec![false; words],
             whole_name: false,
@@ -207,6 +235,9 @@ impl Matched {
         self.phrases.fill(None);
         self.excluded = false;
         self.first = false;
+        for tf in &mut self.text_tf {
+            tf.fill(0);
+        }
     }
 }
 
@@ -226,11 +257,14 @@ struct Group {
     excluded: bool,
     /// The best section's own score and document.
     best: Option<(Score, DocId)>,
+    /// Per word and text term, its frequency summed over the runbook's sections.
+    text_tf: Vec<Vec<u32>>,
 }
 
 impl Group {
-    fn new(words: usize, phrases: usize) -> Group {
+    fn new(words: usize, phrases: usize, text_terms: &[Vec<(Term, Bm25Weight)>]) -> Group {
         Group {
+            text_tf: text_terms.iter().map(|t| vec![0; t.len()]).collect(),
             id: 0,
             last: 0,
             runbook_words: vec![None; words],
@@ -254,6 +288,9 @@ impl Group {
         self.section_phrases.fill(None);
         self.excluded = false;
         self.best = None;
+        for tf in &mut self.text_tf {
+            tf.fill(0);
+        }
     }
 
     fn add(&mut self, doc: DocId, is_runbook: bool, matched: &Matched, list: bool) {
@@ -267,6 +304,11 @@ impl Group {
             }
             self.whole_name |= matched.whole_name;
             return;
+        }
+        for (sum, now) in self.text_tf.iter_mut().zip(&matched.text_tf) {
+            for (sum, &now) in sum.iter_mut().zip(now) {
+                *sum += now;
+            }
         }
         for (best, &now) in self.section_words.iter_mut().zip(&matched.words) {
             if let Some(now) = now
@@ -302,13 +344,22 @@ impl Group {
     /// The runbook's score as a whole: every word it covers, its names, its phrases. `None`
     /// when a phrase is nowhere in it.
     /// `length(section)`: how much of a word's score in `section` counts for the runbook.
-    fn runbook_score(&self, length: impl Fn(DocId) -> Score) -> Option<Score> {
+    fn runbook_score(&self, length: impl Fn(DocId) -> Score, text: &[Score]) -> Option<Score> {
         let mut score = 0.0;
-        for (own, sections) in self.runbook_words.iter().zip(&self.section_words) {
+        for (i, (own, sections)) in self
+            .runbook_words
+            .iter()
+            .zip(&self.section_words)
+            .enumerate()
+        {
             if own.is_none() && sections.is_none() {
                 continue;
             }
-            let sections = sections.map(|(s, doc)| s * length(doc));
+            // The word's best section, weighed at the runbook's length, and its exact terms over
+            // the runbook's whole text, as one disjunction-max: what the whole-runbook document
+            // that held all the text used to score.
+            let whole_text = text.get(i).copied().filter(|&t| t > 0.0);
+            let sections = sections.map(|(s, doc)| combine(Some(s * length(doc)), whole_text));
             score += WORD_MATCHED + combine(*own, sections);
             if own.is_some() {
                 // A word found in the runbook's names, path or facts describes every section of
@@ -393,6 +444,16 @@ fn rank_segment(
         postings.push((Role::First, w.scorer(reader, 1.0)?));
     }
     postings.retain(|(_, p)| p.doc() != TERMINATED);
+    // Each word's text terms, read for their frequencies in the documents the word matched.
+    let text_index = reader.inverted_index(weights.text)?;
+    let mut text_postings: Vec<Vec<Option<SegmentPostings>>> = Vec::new();
+    for terms in &weights.text_terms {
+        let mut of_word = Vec::with_capacity(terms.len());
+        for (term, _) in terms {
+            of_word.push(text_index.read_postings(term, IndexRecordOption::WithFreqs)?);
+        }
+        text_postings.push(of_word);
+    }
 
     let mut ranking = SegmentRanking {
         ids: reader.fast_fields().u64("runbook_id")?,
@@ -407,6 +468,11 @@ fn rank_segment(
         whole_name_asked: weights.whole_name.is_some(),
         list: weights.first.is_some(),
         text_words: reader.fast_fields().u64("text_words")?,
+        text_weights: weights
+            .text_terms
+            .iter()
+            .map(|terms| terms.iter().map(|(_, w)| w.clone()).collect())
+            .collect(),
         text_norms: reader.get_fieldnorms_reader(weights.text)?,
         average_text: weights.average_text.max(1.0),
         finished: Vec::new(),
@@ -419,8 +485,8 @@ fn rank_segment(
     let alive = reader.alive_bitset();
     let words = weights.words.len();
     let phrases = weights.phrases.len();
-    let mut matched = Matched::new(words, phrases);
-    let mut group = Group::new(words, phrases);
+    let mut matched = Matched::new(words, phrases, &weights.text_terms);
+    let mut group = Group::new(words, phrases, &weights.text_terms);
     let mut current: Option<u64> = None;
     loop {
         let doc = postings
@@ -445,6 +511,18 @@ fn rank_segment(
                 Role::First => matched.first = true,
             }
             p.advance();
+        }
+        for (i, of_word) in text_postings.iter_mut().enumerate() {
+            if matched.words[i].is_none() {
+                continue;
+            }
+            for (j, postings) in of_word.iter_mut().enumerate() {
+                if let Some(postings) = postings
+                    && seek_postings(postings, doc) == doc
+                {
+                    matched.text_tf[i][j] = postings.term_freq();
+                }
+            }
         }
         if alive.is_some_and(|a| !a.is_alive(doc)) {
             continue;
@@ -486,6 +564,8 @@ struct SegmentRanking {
     whole_name_asked: bool,
     list: bool,
     text_words: Column<u64>,
+    /// Per word and text term, its BM25 weight.
+    text_weights: Vec<Vec<Bm25Weight>>,
     text_norms: FieldNormReader,
     average_text: Score,
     finished: Vec<BestSection>,
@@ -522,7 +602,23 @@ impl SegmentRanking {
             let own = self.text_norms.fieldnorm(section) as Score;
             (1.0 + BM25_K1 * norm(own)) / (1.0 + BM25_K1 * norm(words.max(own)))
         };
-        let Some(runbook_score) = group.runbook_score(length) else {
+        // Each word's exact terms, scored over the runbook's whole text: their frequencies
+        // summed over its sections, at its length.
+        let norm_id = FieldNormReader::fieldnorm_to_id(words as u32);
+        let text: Vec<Score> = self
+            .text_weights
+            .iter()
+            .zip(&group.text_tf)
+            .map(|(weights, tfs)| {
+                weights
+                    .iter()
+                    .zip(tfs)
+                    .filter(|(_, tf)| **tf > 0)
+                    .map(|(w, &tf)| w.score(norm_id, tf))
+                    .sum()
+            })
+            .collect();
+        let Some(runbook_score) = group.runbook_score(length, &text) else {
             return;
         };
         if self.list && group.best.is_none() {
@@ -546,6 +642,15 @@ impl SegmentRanking {
                 section,
             },
         });
+    }
+}
+
+/// Moves `postings` to the first document at or after `target` (never backwards).
+fn seek_postings(postings: &mut SegmentPostings, target: DocId) -> DocId {
+    if postings.doc() >= target {
+        postings.doc()
+    } else {
+        postings.seek(target)
     }
 }
 
@@ -681,13 +786,13 @@ mod tests {
     }
 
     fn group_of(words: usize, phrases: usize) -> Group {
-        let mut g = Group::new(words, phrases);
+        let mut g = Group::new(words, phrases, &[]);
         g.reset(7);
         g
     }
 
     fn section(words: &[Option<Score>]) -> Matched {
-        let mut m = Matched::new(words.len(), 0);
+        let mut m = Matched::new(words.len(), 0, &[]);
         m.words.copy_from_slice(words);
         m
     }
@@ -701,7 +806,7 @@ mod tests {
         g.add(4, true, &section(&[None, None]), false);
         // Both words are covered, each at its best section.
         assert_eq!(
-            g.runbook_score(|_| 1.0),
+            g.runbook_score(|_| 1.0, &[]),
             Some(2.0 * WORD_MATCHED + 4.0 + 3.0)
         );
         // The best section is the one with the best score of its own.
@@ -709,20 +814,56 @@ mod tests {
     }
 
     #[test]
+    fn a_words_text_frequencies_add_up_over_the_runbooks_sections() {
+        let weights = [vec![(
+            Term::from_field_text(Field::from_field_id(0), "lag"),
+            Bm25Weight::for_one_term(1, 10, 5.0),
+        )]];
+        let mut g = Group::new(1, 0, &weights);
+        g.reset(7);
+        let mut m = Matched::new(1, 0, &weights);
+        m.words[0] = Some(1.0);
+        for (doc, tf) in [(1, 2), (2, 3)] {
+            m.text_tf[0][0] = tf;
+            g.add(doc, false, &m, false);
+        }
+        m.text_tf[0][0] = 9;
+        g.add(3, true, &m, false);
+        assert_eq!(g.text_tf, vec![vec![5]], "sections count, the runbook document does not");
+    }
+
+    #[test]
+    fn a_words_whole_text_score_joins_its_best_section_like_a_disjunction_max() {
+        let mut g = group_of(1, 0);
+        g.add(1, false, &section(&[Some(4.0)]), false);
+        assert_eq!(
+            g.runbook_score(|_| 1.0, &[3.0]),
+            Some(WORD_MATCHED + 4.0 + TIE_BREAKER * 3.0)
+        );
+        assert_eq!(
+            g.runbook_score(|_| 1.0, &[6.0]),
+            Some(WORD_MATCHED + 6.0 + TIE_BREAKER * 4.0)
+        );
+    }
+
+    #[test]
     fn a_word_in_the_runbook_fields_counts_once_more() {
         let mut g = group_of(1, 0);
         g.add(4, true, &section(&[Some(6.0)]), false);
-        assert_eq!(g.runbook_score(|_| 1.0), Some(2.0 * WORD_MATCHED + 6.0));
+        assert_eq!(
+            g.runbook_score(|_| 1.0, &[]),
+            Some(2.0 * WORD_MATCHED + 6.0)
+        );
         assert_eq!(g.best, None);
     }
 
     #[test]
     fn a_phrase_missing_from_the_whole_runbook_drops_it() {
         let mut g = group_of(1, 1);
-        let mut m = Matched::new(1, 1);
+        let mut m = Matched::new(1, 1, &[]);
         m.words[0] = Some(1.0);
         g.add(1, false, &m, false);
-        assert_eq!(g.runbook_score(|_| 1.0), None);
+        assert_eq!(g.runbook_score(|_| 1.0, &[]), None);
         assert_eq!(g.best, None, "a section without the phrase does not answer");
     }
 }

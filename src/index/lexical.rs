@@ -125,6 +125,9 @@ pub(super) struct Plan {
     /// Per query word: the word in any ranked field (the better field plus a share of the
     /// others), and the word as an exact name (app id, alias, host, IP, URL).
     pub(super) words: Vec<(Box<dyn Query>, Box<dyn Query>)>,
+    /// Per query word: its exact terms in the text field, whose frequencies the ranking adds up
+    /// over the runbook's sections.
+    pub(super) text_terms: Vec<Vec<Term>>,
     /// The whole query as a name, title included.
     pub(super) whole_name: Option<Box<dyn Query>>,
     /// Quoted phrases, in any ranked field: each must be somewhere in the runbook.
@@ -252,6 +255,12 @@ impl<'s> QueryBuilder<'s> {
         let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER);
         self.plan.words.push((Box::new(word_query), exact));
         let body = self.fields.body;
+        self.plan.text_terms.push(
+            terms
+                .iter()
+                .map(|t| Term::from_field_text(body, t))
+                .collect(),
+        );
         self.highlight_terms
             .extend(terms.iter().map(|t| Term::from_field_text(body, t)));
         for alternative in &alternatives {
