@@ -40,7 +40,7 @@ fn build(c: &mut Criterion) {
         b.iter_with_setup(
             || tempfile::tempdir().expect("temp dir"),
             |dir| {
-                plain_tantivy(&book, dir.path());
+                support::plain::build(&book, dir.path());
                 dir
             },
         )
@@ -63,36 +63,6 @@ fn build(c: &mut Criterion) {
         )
     });
     group.finish();
-}
-
-/// A plain tantivy index of the knowledge base's files in `dir`: title and body, `en_stem`.
-fn plain_tantivy(book: &Book, dir: &std::path::Path) {
-    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-    use tantivy::{Index, IndexWriter, TantivyDocument, doc};
-    let english = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("en_stem")
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let mut schema = Schema::builder();
-    let title = schema.add_text_field("title", english.clone());
-    let body = schema.add_text_field("body", english);
-    let index = Index::create_in_dir(dir, schema.build()).expect("index");
-    let mut writer: IndexWriter<TantivyDocument> = index
-        .writer_with_num_threads(2, 2 * 48 * 1024 * 1024)
-        .expect("writer");
-    let listing = source::list(book);
-    for file in &listing.files {
-        let Ok(text) = std::fs::read_to_string(&file.abs) else {
-            continue;
-        };
-        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
-        writer
-            .add_document(doc!(title => first, body => rest))
-            .expect("add");
-    }
-    writer.commit().expect("commit");
-    writer.wait_merging_threads().expect("merge");
 }
 
 criterion_group!(benches, build);

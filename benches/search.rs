@@ -6,21 +6,6 @@ mod support;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use runbook::{Book, KnowledgeBase};
 
-/// The query mix: (kind, query). Shared with the HTTP load script (benches/queries.txt).
-const QUERIES: &[(&str, &str)] = &[
-    ("plain", "database connection pool"),
-    ("plain", "restart worker"),
-    ("identifier", "billing00-17.prod.example.com"),
-    ("identifier", "10.20.30.12"),
-    ("prefix", "certif"),
-    ("typo", "replcation lag"),
-    ("phrase", "\"disk full\""),
-    ("filtered", "timeout owner:team-payments"),
-    ("filtered", "hosting:vendor sso"),
-    ("broad", "restart"),
-    ("nothing", "xqzvbn wibblefrotz"),
-];
-
 fn search(c: &mut Criterion) {
     let n = support::corpus_size();
     let (root, _) = support::knowledge_base(n);
@@ -33,7 +18,7 @@ fn search(c: &mut Criterion) {
     runbook::index::search_on_all_cores();
 
     let mut group = c.benchmark_group(format!("search_{n}"));
-    for (kind, query) in QUERIES {
+    for (kind, query) in support::QUERIES {
         group.bench_with_input(BenchmarkId::new(*kind, query), query, |b, q| {
             b.iter(|| kb.search(q, 10).expect("search"))
         });

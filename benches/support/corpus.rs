@@ -435,14 +435,21 @@ fn capitalize(word: &str) -> String {
 /// Name of the file marking a finished corpus; it holds the bytes of runbook text.
 pub const COMPLETE: &str = ".complete";
 
+/// Writes the corpus's `book.toml`: words-only search, since the figures measure the index and
+/// the lexical search (what the sentence model adds is measured on its own, by
+/// `examples/semantic_bench.rs`). Rewritten on every run, so a corpus generated before keeps up.
+pub fn write_book_toml(root: &Path) -> std::io::Result<()> {
+    std::fs::write(
+        root.join("book.toml"),
+        "[book]\ntitle = \"Synthetic runbooks\"\nsrc = \"runbooks\"\n\n[preprocessor.runbook]\nsemantic = false\n",
+    )
+}
+
 /// Writes a knowledge base of `n` runbooks under `root` (`book.toml` and `runbooks/`), then the
 /// [`COMPLETE`] marker. Returns the total bytes of runbook text.
 pub fn write(root: &Path, n: usize, seed: u64) -> std::io::Result<u64> {
     std::fs::create_dir_all(root.join("runbooks"))?;
-    std::fs::write(
-        root.join("book.toml"),
-        "[book]\ntitle = \"Synthetic runbooks\"\nsrc = \"runbooks\"\n",
-    )?;
+    write_book_toml(root)?;
     let mut bytes = 0;
     for i in 0..n {
         let rb = runbook(seed, i);

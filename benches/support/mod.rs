@@ -3,12 +3,28 @@
 #![allow(dead_code)]
 
 pub mod corpus;
+pub mod plain;
 
 /// The same allocator as the `runbook` binary, so in-process figures match what it does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::PathBuf;
+
+/// The query mix: (kind, query). The HTTP load scripts (`benches/wrk*.lua`) use the same kinds.
+pub const QUERIES: &[(&str, &str)] = &[
+    ("plain", "database connection pool"),
+    ("plain", "restart worker"),
+    ("identifier", "billing00-17.prod.example.com"),
+    ("identifier", "10.20.30.12"),
+    ("prefix", "certif"),
+    ("typo", "replcation lag"),
+    ("phrase", "\"disk full\""),
+    ("filtered", "timeout owner:team-payments"),
+    ("filtered", "hosting:vendor sso"),
+    ("broad", "restart"),
+    ("nothing", "xqzvbn wibblefrotz"),
+];
 
 /// Runbooks in the benchmark corpus: `RUNBOOK_BENCH_N`, default 10,000.
 pub fn corpus_size() -> usize {
@@ -29,6 +45,7 @@ pub fn knowledge_base(n: usize) -> (PathBuf, u64) {
         .ok()
         .and_then(|b| b.trim().parse().ok());
     if let Some(bytes) = finished {
+        corpus::write_book_toml(&root).expect("write the benchmark corpus's book.toml");
         return (root, bytes);
     }
     let _ = std::fs::remove_dir_all(&root);

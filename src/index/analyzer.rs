@@ -27,10 +27,7 @@ const MAX_PARTS: usize = 64;
 
 /// Registers this module's analyzers on an index.
 pub fn register(index: &Index) {
-    index.tokenizers().register(
-        TEXT,
-        TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts()),
-    );
+    index.tokenizers().register(TEXT, text_analyzer());
     index.tokenizers().register(IDENT, ident_analyzer());
 }
 
@@ -72,27 +69,10 @@ pub struct IdentTokenizer {
     /// times cheaper than the Snowball stemmer. A non-keyed hash is safe: a query's analyzer
     /// sees only that query's few words, so requests cannot flood it.
     stems: FxHashMap<String, String>,
-    /// The tokens of the last few texts, when remembering them (see
-    /// [`IdentTokenizer::remembering_recent_texts`]).
-    recent: Vec<RecentText>,
-    /// The slot of `recent` the next new text replaces (the oldest).
-    next_slot: usize,
-}
-
-/// One remembered text and its tokens; `text` is kept to compare, so a hit is never a guess.
-#[derive(Clone, Default)]
-struct RecentText {
-    text: String,
-    tokens: Vec<Token>,
-    len: usize,
 }
 
 /// Words whose stems are remembered at most; the cache starts over when full.
 const STEM_CACHE_WORDS: usize = 100_000;
-/// Texts remembered: more than the sections of nearly every runbook.
-const RECENT_TEXTS: usize = 32;
-/// Longest text remembered; a longer one is cut anew each time, so memory stays bounded.
-const RECENT_TEXT_MAX_BYTES: usize = 32 * 1024;
 
 impl IdentTokenizer {
     pub fn new(stemmer: Option<frostem::Stemmer>) -> IdentTokenizer {
@@ -100,21 +80,7 @@ impl IdentTokenizer {
             stemmer,
             tokens: Vec::new(),
             stems: FxHashMap::default(),
-            recent: Vec::new(),
-            next_slot: 0,
         }
-    }
-
-    /// Serves a text seen among the last few from its remembered tokens instead of cutting it
-    /// again. The indexer gives each section's text twice in a row: in the section's document
-    /// and, a few documents later, as one value of the whole-runbook document (see
-    /// `documents`), so this halves the cutting of body text.
-    ///
-    /// Only for analyzers without token filters: a remembered token is handed out again as it
-    /// is, so a filter that changed tokens in place would change it twice.
-    pub fn remembering_recent_texts(mut self) -> IdentTokenizer {
-        self.recent = vec![RecentText::default(); RECENT_TEXTS];
-        self
     }
 }
 
@@ -186,28 +152,9 @@ impl Tokenizer for IdentTokenizer {
     type TokenStream<'a> = VecTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
-        if self.recent.is_empty() || text.len() > RECENT_TEXT_MAX_BYTES {
-            let len = cut(text, &mut self.tokens, self.stemmer, &mut self.stems);
-            return VecTokenStream {
-                tokens: &mut self.tokens[..len],
-                next: 0,
-            };
-        }
-        let slot = match self.recent.iter().position(|r| r.text == text) {
-            Some(slot) => slot,
-            None => {
-                let slot = self.next_slot;
-                self.next_slot = (slot + 1) % self.recent.len();
-                let recent = &mut self.recent[slot];
-                recent.text.clear();
-                recent.text.push_str(text);
-                recent.len = cut(text, &mut recent.tokens, self.stemmer, &mut self.stems);
-                slot
-            }
-        };
-        let recent = &mut self.recent[slot];
+        let len = cut(text, &mut self.tokens, self.stemmer, &mut self.stems);
         VecTokenStream {
-            tokens: &mut recent.tokens[..recent.len],
+            tokens: &mut self.tokens[..len],
             next: 0,
         }
     }
@@ -485,22 +432,19 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_text_gives_exactly_the_tokens_of_a_fresh_cut() {
-        let mut remembering =
-            TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts());
-        let texts: Vec<String> = (0..RECENT_TEXTS + 5)
-            .map(|i| format!("Restarting billing{i:02}.prod.example.com: ParseError in step {i}"))
+    fn a_reused_analyzer_gives_exactly_the_tokens_of_a_fresh_one() {
+        // The buffers are reused from text to text: a longer text, then a shorter one, must not
+        // leak tokens or stems from the one before.
+        let mut reused = text_analyzer();
+        let texts: Vec<String> = (0..40)
+            .map(|i| {
+                let words = "replication lag ".repeat(i % 7);
+                format!("Restarting billing{i:02}.prod.example.com: {words}ParseError in step {i}")
+            })
             .collect();
-        let long = "replication lag ".repeat(RECENT_TEXT_MAX_BYTES / 8);
-        // Each text twice in a row, then all of them again: hits, evictions and misses alike.
-        let order = texts
-            .iter()
-            .flat_map(|t| [t, t])
-            .chain(texts.iter().rev())
-            .chain([&long, &long]);
-        for text in order {
+        for text in texts.iter().chain(texts.iter().rev()) {
             let expected = tokens(&mut text_analyzer(), text);
-            let got = tokens(&mut remembering, text);
+            let got = tokens(&mut reused, text);
             assert!(!expected.is_empty());
             assert_eq!(
                 got.iter()
@@ -516,13 +460,12 @@ mod tests {
     }
 
     #[test]
-    fn a_text_differing_only_after_its_start_is_not_taken_for_a_remembered_one() {
-        let mut remembering =
-            TextAnalyzer::from(IdentTokenizer::new(Some(english())).remembering_recent_texts());
-        let first = terms(&mut remembering, "restart the database");
-        let second = terms(&mut remembering, "restart the databases now");
-        assert_eq!(first, ["restart", "the", "databas"]);
-        assert_eq!(second, ["restart", "the", "databas", "now"]);
+    fn a_text_sharing_a_start_with_the_one_before_is_cut_on_its_own() {
+        let mut reused = text_analyzer();
+        let first = terms(&mut reused, "restart the databases now");
+        let second = terms(&mut reused, "restart the database");
+        assert_eq!(first, ["restart", "the", "databas", "now"]);
+        assert_eq!(second, ["restart", "the", "databas"]);
     }
 
     #[test]

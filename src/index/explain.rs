@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, Searcher};
 
-use super::collector::BestSection;
-use super::lexical::{BuiltQuery, SECTION_WEIGHT};
+use super::lexical::BuiltQuery;
+use super::plan::SECTION_WEIGHT;
+use super::rank::BestSection;
 use super::statistics::RunbookStatistics;
 use crate::error::Result;
 use crate::results::{Explanation, WordMatch};

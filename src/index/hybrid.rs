@@ -20,11 +20,10 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
 use super::analyzer::{self, phrase_terms};
-use super::collector::BestSection;
 use super::explain::{explanation, round};
-use super::lexical::{
-    SECTION_WEIGHT, STOP_WORDS, filter_query, phrase_in_field, ranked_fields, term_query,
-};
+use super::lexical::{STOP_WORDS, filter_query, phrase_in_field, ranked_fields};
+use super::plan::{SECTION_WEIGHT, term_query};
+use super::rank::BestSection;
 use super::schema::KIND_RUNBOOK;
 use crate::error::Result;
 use crate::query::ParsedQuery;

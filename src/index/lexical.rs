@@ -12,13 +12,14 @@ use std::collections::HashSet;
 
 use tantivy::query::{
     Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery,
-    FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query,
 };
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::alternatives::{Alternative, alternatives};
 use super::analyzer::{self, phrase_terms};
+use super::plan::{Plan, TIE_BREAKER, term_query};
 use super::schema::Fields;
 use super::statistics::RunbookStatistics;
 use super::synonyms::Synonyms;
@@ -26,24 +27,13 @@ use crate::error::Result;
 use crate::query::{FilterField, ParsedQuery};
 use crate::runbook::{Hosting, names};
 
-/// Score added for each query word a section matches: enough that matching every word beats
-/// matching some, whatever the fields.
-pub(super) const WORD_MATCHED: f32 = 25.0;
-/// Score of a query word that is a runbook's app id, alias, host, IP or URL (twice that when the
-/// whole query is a name, title included).
-pub(super) const EXACT_NAME: f32 = 40.0;
 /// Field weights. Names, path words and facts are indexed on the runbook document alone.
 const NAMES_BOOST: f32 = 3.0;
 /// Folder and file names: chosen by the authors like a title, but shared by a whole folder.
 const PATH_BOOST: f32 = 3.0;
 const HEADING_BOOST: f32 = 2.5;
 const FACTS_BOOST: f32 = 2.0;
-/// Weight of an exact name, found on the runbook document alone, against the section-level
-/// evidence it used to be counted with as well.
-pub(super) const RUNBOOK_LEVEL: f32 = 1.0 + SECTION_WEIGHT;
 const BODY_BOOST: f32 = 1.0;
-/// Share of a word's score in its other fields added to its best field's.
-pub(super) const TIE_BREAKER: f32 = 0.2;
 /// Typo and prefix matches rank below exact ones.
 const FUZZY_WEIGHT: f32 = 0.4;
 /// A query word found in this many documents (sections and whole runbooks) is an established
@@ -53,9 +43,6 @@ const KNOWN_WORD_MIN_DOCS: u64 = 5;
 /// Shortest word matched as a prefix while typing: one or two letters match half the index.
 const MIN_PREFIX_CHARS: usize = 3;
 const PREFIX_WEIGHT: f32 = 0.6;
-/// Share of the best section's score added to the whole runbook's: a section that answers beats
-/// a runbook that merely mentions the words here and there.
-pub(super) const SECTION_WEIGHT: f32 = 0.5;
 /// English function words: too common to rank by, dropped unless the query has nothing else.
 /// Words that carry meaning in operations ("not", "no", "down", "up", "off") are kept.
 pub(super) const STOP_WORDS: &[&str] = &[
@@ -80,7 +67,7 @@ pub(super) fn finds_anything(
     }
     let built = build_query(searcher, &parsed, fields, synonyms)?;
     let statistics = RunbookStatistics::new(searcher, fields);
-    let found = super::collector::rank(
+    let found = super::rank::rank(
         searcher,
         &statistics,
         fields,
@@ -90,10 +77,6 @@ pub(super) fn finds_anything(
         &tantivy::Executor::SingleThread,
     )?;
     Ok(found.total > 0)
-}
-
-pub(super) fn term_query(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
 impl BuiltQuery {
@@ -116,28 +99,6 @@ pub(super) struct WordParts {
     pub(super) word: String,
     pub(super) fields: Vec<(&'static str, Box<dyn Query>)>,
     pub(super) exact: Box<dyn Query>,
-}
-
-/// What the ranking ([`super::collector::rank`]) runs: each part matched on its own, combined
-/// per runbook there.
-#[derive(Default)]
-pub(super) struct Plan {
-    /// Per query word: the word in any ranked field (the better field plus a share of the
-    /// others), and the word as an exact name (app id, alias, host, IP, URL).
-    pub(super) words: Vec<(Box<dyn Query>, Box<dyn Query>)>,
-    /// Per query word: its exact terms in the text field, whose frequencies the ranking adds up
-    /// over the runbook's sections.
-    pub(super) text_terms: Vec<Vec<Term>>,
-    /// The whole query as a name, title included.
-    pub(super) whole_name: Option<Box<dyn Query>>,
-    /// Quoted phrases, in any ranked field: each must be somewhere in the runbook.
-    pub(super) phrases: Vec<Box<dyn Query>>,
-    /// The filters, all of which the runbook document must hold.
-    pub(super) filters: Option<Box<dyn Query>>,
-    /// Excluded words: a runbook with one anywhere is left out.
-    pub(super) excluded: Option<Box<dyn Query>>,
-    /// Only filters or exclusions: each runbook that passes is listed, at its top.
-    pub(super) list: bool,
 }
 
 /// Builds the query for `parsed`: one step per part of the query language (the words, the whole

@@ -15,6 +15,8 @@ mod facets;
 mod hybrid;
 mod lexical;
 mod manifest;
+mod plan;
+mod rank;
 mod refresh;
 mod schema;
 mod search;

@@ -11,7 +11,8 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use super::SearchIndex;
 use super::collector::BestDocPerRunbook;
 use super::explain::explanation;
-use super::lexical::{BuiltQuery, build_query, term_query};
+use super::lexical::{BuiltQuery, build_query};
+use super::plan::term_query;
 use super::schema::KIND_RUNBOOK;
 use super::statistics::RunbookStatistics;
 use crate::error::Result;
@@ -76,7 +77,7 @@ impl SearchIndex {
     ) -> Result<LexicalRanking<'s>> {
         let built = build_query(searcher, parsed, self.fields(), self.synonyms())?;
         let statistics = RunbookStatistics::new(searcher, self.fields());
-        let grouped = super::collector::rank(
+        let grouped = super::rank::rank(
             searcher,
             &statistics,
             self.fields(),
@@ -338,7 +339,7 @@ pub(super) type Snippets = (SnippetGenerator, Vec<String>);
 pub(super) struct LexicalRanking<'s> {
     pub built: BuiltQuery,
     pub statistics: RunbookStatistics<'s>,
-    pub grouped: super::collector::Grouped,
+    pub grouped: super::rank::Grouped,
 }
 
 #[cfg(test)]

@@ -1,0 +1,276 @@
+//! Ranking one segment: every matching document visited once, in id order, grouped by runbook.
+
+use tantivy::columnar::Column;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, Scorer};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use super::group::{BM25_B, BM25_K1, Group, Matched};
+use super::{BestSection, ScoreParts, Weights};
+use crate::index::facets::SegmentFacets;
+use crate::index::plan::SECTION_WEIGHT;
+use crate::index::schema::KIND_RUNBOOK;
+
+/// What a posting list visited in a segment stands for.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    Word(usize),
+    Exact(usize),
+    WholeName,
+    Phrase(usize),
+    Excluded,
+    First,
+}
+
+/// Ranks one segment: visits every document any part of the plan matches, in id order, grouped
+/// by runbook.
+pub(super) fn rank_segment(
+    weights: &Weights,
+    segment: SegmentOrdinal,
+    reader: &SegmentReader,
+    want_facets: bool,
+) -> tantivy::Result<SegmentFruit> {
+    let mut postings: Vec<(Role, Box<dyn Scorer>)> = Vec::new();
+    for (i, (matched, exact)) in weights.words.iter().enumerate() {
+        postings.push((Role::Word(i), matched.scorer(reader, 1.0)?));
+        postings.push((Role::Exact(i), exact.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.whole_name {
+        postings.push((Role::WholeName, w.scorer(reader, 1.0)?));
+    }
+    for (j, w) in weights.phrases.iter().enumerate() {
+        postings.push((Role::Phrase(j), w.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.excluded {
+        postings.push((Role::Excluded, w.scorer(reader, 1.0)?));
+    }
+    if let Some(w) = &weights.first {
+        postings.push((Role::First, w.scorer(reader, 1.0)?));
+    }
+    postings.retain(|(_, p)| p.doc() != TERMINATED);
+    // Each word's text terms, read for their frequencies in the documents the word matched.
+    let text_index = reader.inverted_index(weights.text)?;
+    let mut text_postings: Vec<Vec<Option<SegmentPostings>>> = Vec::new();
+    for terms in &weights.text_terms {
+        let mut of_word = Vec::with_capacity(terms.len());
+        for (term, _) in terms {
+            of_word.push(text_index.read_postings(term, IndexRecordOption::WithFreqs)?);
+        }
+        text_postings.push(of_word);
+    }
+
+    let mut ranking = SegmentRanking {
+        ids: reader.fast_fields().u64("runbook_id")?,
+        kinds: reader.fast_fields().u64("kind")?,
+        runbooks: weights.runbooks.scorer(reader, 1.0)?,
+        filters: weights
+            .filters
+            .as_ref()
+            .map(|w| w.scorer(reader, 1.0))
+            .transpose()?,
+        segment,
+        whole_name_asked: weights.whole_name.is_some(),
+        list: weights.first.is_some(),
+        text_words: reader.fast_fields().u64("text_words")?,
+        text_weights: weights
+            .text_terms
+            .iter()
+            .map(|terms| terms.iter().map(|(_, w)| w.clone()).collect())
+            .collect(),
+        text_norms: reader.get_fieldnorms_reader(weights.text)?,
+        average_text: weights.average_text.max(1.0),
+        finished: Vec::new(),
+        facets: if want_facets {
+            Some(SegmentFacets::open(reader)?)
+        } else {
+            None
+        },
+    };
+    let alive = reader.alive_bitset();
+    let words = weights.words.len();
+    let phrases = weights.phrases.len();
+    let mut matched = Matched::new(words, phrases, &weights.text_terms);
+    let mut group = Group::new(words, phrases, &weights.text_terms);
+    let mut current: Option<u64> = None;
+    loop {
+        let doc = postings
+            .iter()
+            .map(|(_, p)| p.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        matched.clear();
+        for (role, p) in &mut postings {
+            if p.doc() != doc {
+                continue;
+            }
+            match *role {
+                Role::Word(i) => matched.words[i] = Some(p.score()),
+                Role::Exact(i) => matched.exact[i] = true,
+                Role::WholeName => matched.whole_name = true,
+                Role::Phrase(j) => matched.phrases[j] = Some(p.score()),
+                Role::Excluded => matched.excluded = true,
+                Role::First => matched.first = true,
+            }
+            p.advance();
+        }
+        for (i, of_word) in text_postings.iter_mut().enumerate() {
+            if matched.words[i].is_none() {
+                continue;
+            }
+            for (j, postings) in of_word.iter_mut().enumerate() {
+                if let Some(postings) = postings
+                    && seek_postings(postings, doc) == doc
+                {
+                    matched.text_tf[i][j] = postings.term_freq();
+                }
+            }
+        }
+        if alive.is_some_and(|a| !a.is_alive(doc)) {
+            continue;
+        }
+        let Some(id) = ranking.ids.first(doc) else {
+            continue;
+        };
+        if current != Some(id) {
+            if current.is_some() {
+                ranking.finish(&group);
+            }
+            current = Some(id);
+            group.reset(id);
+        }
+        let is_runbook = ranking.kinds.first(doc) == Some(KIND_RUNBOOK);
+        group.add(doc, is_runbook, &matched, ranking.list);
+    }
+    if current.is_some() {
+        ranking.finish(&group);
+    }
+    Ok(SegmentFruit {
+        hits: ranking.finished,
+        facets: ranking
+            .facets
+            .map(SegmentFacets::harvest)
+            .unwrap_or_default(),
+    })
+}
+
+/// A segment's columns and the runbooks it has ranked.
+struct SegmentRanking {
+    ids: Column<u64>,
+    kinds: Column<u64>,
+    /// Every runbook document, visited forward only.
+    runbooks: Box<dyn Scorer>,
+    /// Runbook documents that pass the filters, visited forward only.
+    filters: Option<Box<dyn Scorer>>,
+    segment: SegmentOrdinal,
+    whole_name_asked: bool,
+    list: bool,
+    text_words: Column<u64>,
+    /// Per word and text term, its BM25 weight.
+    text_weights: Vec<Vec<Bm25Weight>>,
+    text_norms: FieldNormReader,
+    average_text: Score,
+    finished: Vec<BestSection>,
+    facets: Option<SegmentFacets>,
+}
+
+impl SegmentRanking {
+    /// Scores a runbook whose documents have all been seen, if it is a hit.
+    fn finish(&mut self, group: &Group) {
+        if group.excluded {
+            return;
+        }
+        // Its runbook document comes last of its batch: the first at or after its last match.
+        let runbook_doc = seek(self.runbooks.as_mut(), group.last);
+        if runbook_doc == TERMINATED || self.ids.first(runbook_doc) != Some(group.id) {
+            return;
+        }
+        if let Some(filters) = &mut self.filters
+            && seek(filters.as_mut(), runbook_doc) != runbook_doc
+        {
+            return;
+        }
+        // Something of what the words and names look for must match.
+        let words_asked = !group.runbook_words.is_empty() || self.whole_name_asked;
+        if words_asked && !group.has_positive() {
+            return;
+        }
+        let words = self.text_words.first(runbook_doc).unwrap_or(0) as Score;
+        let norm = |length: Score| 1.0 - BM25_B + BM25_B * length / self.average_text;
+        // A word's best section scores as if that section were the whole runbook's text: BM25
+        // of the same frequency over the runbook's length rather than the section's. (The scores
+        // were tuned on a runbook document that held all its sections' text.)
+        let length = |section: DocId| {
+            let own = self.text_norms.fieldnorm(section) as Score;
+            (1.0 + BM25_K1 * norm(own)) / (1.0 + BM25_K1 * norm(words.max(own)))
+        };
+        // Each word's exact terms, scored over the runbook's whole text: their frequencies
+        // summed over its sections, at its length.
+        let norm_id = FieldNormReader::fieldnorm_to_id(words as u32);
+        let text: Vec<Score> = self
+            .text_weights
+            .iter()
+            .zip(&group.text_tf)
+            .map(|(weights, tfs)| {
+                weights
+                    .iter()
+                    .zip(tfs)
+                    .filter(|(_, tf)| **tf > 0)
+                    .map(|(w, &tf)| w.score(norm_id, tf))
+                    .sum()
+            })
+            .collect();
+        let Some(runbook_score) = group.runbook_score(length, &text) else {
+            return;
+        };
+        if self.list && group.best.is_none() {
+            return;
+        }
+        if let Some(facets) = &mut self.facets {
+            facets.count(runbook_doc);
+        }
+        let at = |doc| DocAddress::new(self.segment, doc);
+        let section = group.best.map(|(score, doc)| (score, at(doc)));
+        let (score, doc) = match section {
+            Some((s, d)) => (runbook_score + SECTION_WEIGHT * s, d),
+            None => (runbook_score, at(runbook_doc)),
+        };
+        self.finished.push(BestSection {
+            runbook_id: group.id,
+            score,
+            doc,
+            parts: ScoreParts {
+                runbook: Some((runbook_score, at(runbook_doc))),
+                section,
+            },
+        });
+    }
+}
+
+/// Moves `postings` to the first document at or after `target` (never backwards).
+fn seek_postings(postings: &mut SegmentPostings, target: DocId) -> DocId {
+    if postings.doc() >= target {
+        postings.doc()
+    } else {
+        postings.seek(target)
+    }
+}
+
+/// Moves `postings` to the first document at or after `target` (never backwards).
+fn seek(postings: &mut dyn Scorer, target: DocId) -> DocId {
+    if postings.doc() >= target {
+        postings.doc()
+    } else {
+        postings.seek(target)
+    }
+}
+
+/// What one segment gathered.
+pub(super) struct SegmentFruit {
+    pub(super) hits: Vec<BestSection>,
+    pub(super) facets: Vec<(String, u32)>,
+}
