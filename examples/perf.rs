@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use runbook::{Book, KnowledgeBase};
+use runbook::{Book, KnowledgeBase, source};
 
 fn main() -> anyhow::Result<()> {
     let usage = "usage: perf build|search ROOT [RUNS]";
@@ -39,8 +39,20 @@ fn build(root: &Path, runs: usize) -> anyhow::Result<()> {
         .trim()
         .parse()?;
     let book = Book::load(root)?;
-    let (mut ours, mut plain) = (Vec::new(), Vec::new());
+    let (mut ours, mut plain, mut parse) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
+        // The floor under any index of these files: reading and parsing them, on one core.
+        let start = Instant::now();
+        let listing = source::list(&book);
+        let mut sections = 0;
+        for file in &listing.files {
+            if let Ok((runbook, _)) = source::load(file, book.settings.max_file_bytes) {
+                sections += runbook.sections.len();
+            }
+        }
+        std::hint::black_box(sections);
+        parse.push(start.elapsed());
+
         let dir = tempfile::tempdir()?;
         let start = Instant::now();
         support::plain::build(&book, dir.path());
@@ -56,7 +68,7 @@ fn build(root: &Path, runs: usize) -> anyhow::Result<()> {
         kb.wait_for_merges()?;
         ours.push(start.elapsed());
     }
-    let (ours, plain) = (median(&mut ours), median(&mut plain));
+    let (ours, plain, parse) = (median(&mut ours), median(&mut plain), median(&mut parse));
     let mb_s = |d: Duration| bytes / 1e6 / d.as_secs_f64();
     println!(
         "index build (in process, median of {runs}): {:.2} s, {:.1} MB/s",
@@ -67,6 +79,12 @@ fn build(root: &Path, runs: usize) -> anyhow::Result<()> {
         "plain tantivy, same files (median of {runs}): {:.2} s, {:.1} MB/s",
         plain.as_secs_f64(),
         mb_s(plain)
+    );
+    println!(
+        "reading and parsing the same files, one core (median of {runs}): {:.2} s, {:.1} MB/s, {:.2} of plain tantivy's whole build",
+        parse.as_secs_f64(),
+        mb_s(parse),
+        parse.as_secs_f64() / plain.as_secs_f64()
     );
     println!(
         "ratio (build / plain tantivy): {:.2}",

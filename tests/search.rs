@@ -414,6 +414,54 @@ fn every_word_matched_beats_some_matched() {
 }
 
 #[test]
+fn a_word_the_runbook_returns_to_in_section_after_section_outranks_a_single_mention() {
+    // Each word is indexed once, in its section; the runbook as a whole still counts how often
+    // its text uses the word, across all its sections.
+    let filler: Vec<(String, String)> = (0..8)
+        .map(|i| {
+            (
+                format!("filler-{i}.md"),
+                runbook(
+                    &format!("title: Filler {i}\nhosting: self\nowner: team-f"),
+                    "# Filler\n\n## Notes\nThe report runs nightly.\n\n## Access\nUse the VPN.\n",
+                ),
+            )
+        })
+        .collect();
+    let mut files: Vec<(&str, &str)> = filler
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (once, throughout) = (
+        runbook(
+            "title: Alpha\nhosting: self\nowner: team-a",
+            "# Alpha\n\n## Notes\nThe wombat report runs nightly.\n\n## Access\nUse the VPN.\n\n\
+             ## Contacts\nThe service desk.\n",
+        ),
+        runbook(
+            "title: Beta\nhosting: self\nowner: team-b",
+            "# Beta\n\n## Notes\nThe wombat report runs nightly.\n\n## Access\nThe wombat \
+             console needs the VPN.\n\n## Contacts\nWombat questions go to the service desk.\n",
+        ),
+    );
+    files.extend([
+        ("once.md", once.as_str()),
+        ("throughout.md", throughout.as_str()),
+    ]);
+    let kb = Kb::with(&files);
+    kb.words_only();
+    assert_eq!(kb.search_apps("wombat "), ["throughout", "once"]);
+    let results = kb.json(&["search", "wombat ", "--json", "--explain"]);
+    let words =
+        |hit: usize| results["hits"][hit]["explain"]["words"][0]["runbook"]["body"].as_f64();
+    let (throughout, once) = (words(0), words(1));
+    assert!(
+        throughout.zip(once).is_some_and(|(t, o)| t > o),
+        "the whole runbook's body score counts every section: {results}"
+    );
+}
+
+#[test]
 fn explain_says_where_each_word_matched() {
     let kb = ranking();
     let results = kb.json(&["search", "zebra", "--json", "--explain"]);

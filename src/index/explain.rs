@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, Searcher};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings;
+use tantivy::query::{Bm25Weight, EnableScoring, Query};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, Term};
 
 use super::lexical::BuiltQuery;
 use super::plan::SECTION_WEIGHT;
@@ -49,7 +52,7 @@ pub(super) fn explanation(
     let runbook_doc = group.parts.runbook.map(|(_, d)| d);
     let section_doc = group.parts.section.map(|(_, d)| d);
     let mut words = Vec::with_capacity(built.words.len());
-    for part in &built.words {
+    for (i, part) in built.words.iter().enumerate() {
         let mut runbook = BTreeMap::new();
         let mut section = BTreeMap::new();
         for (name, query) in &part.fields {
@@ -59,6 +62,14 @@ pub(super) fn explanation(
             if let Some(score) = matched(query.as_ref(), section_doc)? {
                 section.insert(name.to_string(), round(score));
             }
+        }
+        // The text is indexed in the sections only: the runbook's body score is the word's
+        // terms over all its sections, as the ranking computes it.
+        let terms = built.plan.text_terms.get(i).map_or(&[][..], Vec::as_slice);
+        if let Some(doc) = runbook_doc
+            && let Some(score) = whole_text_score(searcher, statistics, terms, doc)?
+        {
+            runbook.insert("body".to_string(), round(score));
         }
         let exact_name = matched(part.exact.as_ref(), runbook_doc.or(section_doc))?.is_some();
         words.push(WordMatch {
@@ -75,6 +86,60 @@ pub(super) fn explanation(
         words,
         fusion: None,
     })
+}
+
+/// BM25 of `terms` over the text of the runbook whose runbook document is `runbook_doc`: their
+/// frequencies summed over its sections (the documents just before it with its id), at its
+/// length. `None` when no section has them.
+fn whole_text_score(
+    searcher: &Searcher,
+    statistics: &RunbookStatistics,
+    terms: &[Term],
+    runbook_doc: DocAddress,
+) -> Result<Option<f32>> {
+    let Some(field) = terms.first().map(Term::field) else {
+        return Ok(None);
+    };
+    let reader = searcher.segment_reader(runbook_doc.segment_ord);
+    let ids = reader.fast_fields().u64("runbook_id")?;
+    let id = ids.first(runbook_doc.doc_id);
+    let mut sections = Vec::new();
+    let mut doc = runbook_doc.doc_id;
+    while doc > 0 && id.is_some() && ids.first(doc - 1) == id {
+        doc -= 1;
+        sections.push(doc);
+    }
+    sections.reverse();
+    let length = reader
+        .fast_fields()
+        .u64("text_words")?
+        .first(runbook_doc.doc_id)
+        .unwrap_or(0);
+    let norm_id = FieldNormReader::fieldnorm_to_id(u32::try_from(length).unwrap_or(u32::MAX));
+    let inverted = reader.inverted_index(field)?;
+    let mut total = None;
+    for term in terms {
+        let postings = inverted
+            .read_postings(term, IndexRecordOption::WithFreqs)
+            .map_err(tantivy::TantivyError::from)?;
+        let Some(mut postings) = postings else {
+            continue;
+        };
+        let mut frequency = 0;
+        for &section in &sections {
+            if postings.doc() < section && postings.seek(section) == TERMINATED {
+                break;
+            }
+            if postings.doc() == section {
+                frequency += postings.term_freq();
+            }
+        }
+        if frequency > 0 {
+            let weight = Bm25Weight::for_terms(statistics, std::slice::from_ref(term))?;
+            *total.get_or_insert(0.0) += weight.score(norm_id, frequency);
+        }
+    }
+    Ok(total)
 }
 
 pub(super) fn round(score: f32) -> f32 {

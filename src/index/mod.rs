@@ -15,6 +15,7 @@ mod facets;
 mod hybrid;
 mod lexical;
 mod manifest;
+mod pacing;
 mod plan;
 mod rank;
 mod refresh;
@@ -25,6 +26,7 @@ mod statistics;
 mod suggest;
 mod synonyms;
 
+use pacing::PacedDocument;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -71,7 +73,7 @@ pub struct SearchIndex {
 }
 
 struct WriteState {
-    writer: Option<IndexWriter>,
+    writer: Option<IndexWriter<PacedDocument>>,
     manifest: Manifest,
     /// The index holds documents the manifest does not describe: clear it on the next refresh.
     must_clear: bool,

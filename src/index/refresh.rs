@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -14,6 +14,7 @@ use tantivy::indexer::UserOperation;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use super::manifest::{Entry, Manifest};
+use super::pacing::{Pace, PacedDocument, RUNBOOKS_IN_FLIGHT};
 use super::{
     MANIFEST, MAX_WRITER_THREADS, SearchIndex, WRITER_MEMORY_PER_THREAD, WriteState, documents,
     next_generation,
@@ -109,6 +110,8 @@ struct Update<'i> {
     /// The manifest entries of the files read.
     entries: Vec<(String, Entry)>,
     report: RefreshReport,
+    /// How many runbooks may wait for the indexing threads.
+    pace: Arc<Pace>,
 }
 
 impl SearchIndex {
@@ -159,6 +162,7 @@ impl SearchIndex {
             failure: None,
             entries: Vec::with_capacity(changes.stale.len()),
             report: RefreshReport::default(),
+            pace: Pace::new(RUNBOOKS_IN_FLIGHT),
         };
         if changes.stale.is_empty() && changes.gone.is_empty() && !clear {
             return Ok(update.finish(listing.problems, started));
@@ -208,7 +212,10 @@ impl SearchIndex {
 
     /// The writer, created on first use and kept (its merge threads die with it). `None` when
     /// another process holds the index.
-    fn writer_for<'a>(&self, state: &'a mut WriteState) -> Result<Option<&'a mut IndexWriter>> {
+    fn writer_for<'a>(
+        &self,
+        state: &'a mut WriteState,
+    ) -> Result<Option<&'a mut IndexWriter<PacedDocument>>> {
         if state.writer.is_none() {
             let threads = crate::parallel::cores(MAX_WRITER_THREADS);
             match self
@@ -333,7 +340,13 @@ impl Update<'_> {
             }
             let added = matches!(parsed, Parsed::Documents(_));
             if let Parsed::Documents(docs) = parsed {
-                batch.extend(docs.into_iter().map(UserOperation::Add));
+                // The runbook's last document carries its slot: given back once it is indexed.
+                let mut slot = Some(self.pace.slot());
+                let last = docs.len().saturating_sub(1);
+                batch.extend(docs.into_iter().enumerate().map(|(i, doc)| {
+                    let slot = if i == last { slot.take() } else { None };
+                    UserOperation::Add(PacedDocument::new(doc, slot))
+                }));
             }
             if !batch.is_empty()
                 && let Err(e) = writer.run(batch)
