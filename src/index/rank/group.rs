@@ -49,9 +49,6 @@ impl Matched {
 
 /// What one runbook has gathered so far.
 pub(super) struct Group {
-    pub(super) id: u64,
-    /// Its last document seen: its runbook document is the first at or after it.
-    pub(super) last: DocId,
     /// Per word, the score on the runbook document, and the best over its sections with that
     /// section.
     pub(super) runbook_words: Vec<Option<Score>>,
@@ -75,8 +72,6 @@ impl Group {
     ) -> Group {
         Group {
             text_tf: text_terms.iter().map(|t| vec![0; t.len()]).collect(),
-            id: 0,
-            last: 0,
             runbook_words: vec![None; words],
             section_words: vec![None; words],
             exact: vec![false; words],
@@ -88,8 +83,7 @@ impl Group {
         }
     }
 
-    pub(super) fn reset(&mut self, id: u64) {
-        self.id = id;
+    pub(super) fn reset(&mut self) {
         self.runbook_words.fill(None);
         self.section_words.fill(None);
         self.exact.fill(false);
@@ -104,7 +98,6 @@ impl Group {
     }
 
     pub(super) fn add(&mut self, doc: DocId, is_runbook: bool, matched: &Matched, list: bool) {
-        self.last = doc;
         self.excluded |= matched.excluded;
         if is_runbook {
             keep_best(&mut self.runbook_words, &matched.words);
@@ -245,7 +238,7 @@ mod tests {
 
     fn group_of(words: usize, phrases: usize) -> Group {
         let mut g = Group::new(words, phrases, &[]);
-        g.reset(7);
+        g.reset();
         g
     }
 
@@ -278,7 +271,7 @@ mod tests {
             Bm25Weight::for_one_term(1, 10, 5.0),
         )]];
         let mut g = Group::new(1, 0, &weights);
-        g.reset(7);
+        g.reset();
         let mut m = Matched::new(1, 0, &weights);
         m.words[0] = Some(1.0);
         for (doc, tf) in [(1, 2), (2, 3)] {

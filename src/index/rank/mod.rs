@@ -28,10 +28,10 @@
 //!
 //! The indexer writes each runbook's documents as one batch, sections first and the runbook
 //! document last, so they sit next to each other in a single segment (merges keep them so).
-//! Each word's documents are visited in id order, so a runbook's matches arrive together:
-//! grouping is a comparison with the previous document rather than a hash-map lookup, and its
-//! runbook document is the first runbook document at or after any of its matches (one forward
-//! seek in that posting list).
+//! Each word's documents are visited in id order, so a runbook's matches arrive together, and
+//! a document's runbook document is the first runbook document at or after it (a forward seek
+//! in that posting list). That document names the group: grouping reads no column per matching
+//! document and needs no hash map, only the runbook's id once it is scored.
 
 mod group;
 mod segment;

@@ -11,7 +11,6 @@ use super::group::{BM25_B, BM25_K1, Group, Matched};
 use super::{BestSection, ScoreParts, Weights};
 use crate::index::facets::SegmentFacets;
 use crate::index::plan::SECTION_WEIGHT;
-use crate::index::schema::KIND_RUNBOOK;
 
 /// What a posting list visited in a segment stands for.
 #[derive(Debug, Clone, Copy)]
@@ -63,7 +62,6 @@ pub(super) fn rank_segment(
 
     let mut ranking = SegmentRanking {
         ids: reader.fast_fields().u64("runbook_id")?,
-        kinds: reader.fast_fields().u64("kind")?,
         runbooks: weights.runbooks.scorer(reader, 1.0)?,
         filters: weights
             .filters
@@ -74,6 +72,7 @@ pub(super) fn rank_segment(
         whole_name_asked: weights.whole_name.is_some(),
         list: weights.first.is_some(),
         text_words: reader.fast_fields().u64("text_words")?,
+        text_scores: Vec::with_capacity(weights.text_terms.len()),
         text_weights: weights
             .text_terms
             .iter()
@@ -93,7 +92,9 @@ pub(super) fn rank_segment(
     let phrases = weights.phrases.len();
     let mut matched = Matched::new(words, phrases, &weights.text_terms);
     let mut group = Group::new(words, phrases, &weights.text_terms);
-    let mut current: Option<u64> = None;
+    // A runbook's group is named by its runbook document, the first at or after any of its
+    // documents (see the module documentation of `rank`): no column is read per document.
+    let mut current: Option<DocId> = None;
     loop {
         let doc = postings
             .iter()
@@ -133,21 +134,21 @@ pub(super) fn rank_segment(
         if alive.is_some_and(|a| !a.is_alive(doc)) {
             continue;
         }
-        let Some(id) = ranking.ids.first(doc) else {
+        let runbook_doc = seek(ranking.runbooks.as_mut(), doc);
+        if runbook_doc == TERMINATED {
             continue;
-        };
-        if current != Some(id) {
-            if current.is_some() {
-                ranking.finish(&group);
-            }
-            current = Some(id);
-            group.reset(id);
         }
-        let is_runbook = ranking.kinds.first(doc) == Some(KIND_RUNBOOK);
-        group.add(doc, is_runbook, &matched, ranking.list);
+        if current != Some(runbook_doc) {
+            if let Some(previous) = current {
+                ranking.finish(&group, previous);
+            }
+            current = Some(runbook_doc);
+            group.reset();
+        }
+        group.add(doc, doc == runbook_doc, &matched, ranking.list);
     }
-    if current.is_some() {
-        ranking.finish(&group);
+    if let Some(previous) = current {
+        ranking.finish(&group, previous);
     }
     Ok(SegmentFruit {
         hits: ranking.finished,
@@ -161,7 +162,6 @@ pub(super) fn rank_segment(
 /// A segment's columns and the runbooks it has ranked.
 struct SegmentRanking {
     ids: Column<u64>,
-    kinds: Column<u64>,
     /// Every runbook document, visited forward only.
     runbooks: Box<dyn Scorer>,
     /// Runbook documents that pass the filters, visited forward only.
@@ -170,6 +170,9 @@ struct SegmentRanking {
     whole_name_asked: bool,
     list: bool,
     text_words: Column<u64>,
+    /// Per word, its score over the runbook's whole text (a buffer reused from runbook to
+    /// runbook).
+    text_scores: Vec<Score>,
     /// Per word and text term, its BM25 weight.
     text_weights: Vec<Vec<Bm25Weight>>,
     text_norms: FieldNormReader,
@@ -180,15 +183,13 @@ struct SegmentRanking {
 
 impl SegmentRanking {
     /// Scores a runbook whose documents have all been seen, if it is a hit.
-    fn finish(&mut self, group: &Group) {
+    fn finish(&mut self, group: &Group, runbook_doc: DocId) {
         if group.excluded {
             return;
         }
-        // Its runbook document comes last of its batch: the first at or after its last match.
-        let runbook_doc = seek(self.runbooks.as_mut(), group.last);
-        if runbook_doc == TERMINATED || self.ids.first(runbook_doc) != Some(group.id) {
+        let Some(runbook_id) = self.ids.first(runbook_doc) else {
             return;
-        }
+        };
         if let Some(filters) = &mut self.filters
             && seek(filters.as_mut(), runbook_doc) != runbook_doc
         {
@@ -211,20 +212,22 @@ impl SegmentRanking {
         // Each word's exact terms, scored over the runbook's whole text: their frequencies
         // summed over its sections, at its length.
         let norm_id = FieldNormReader::fieldnorm_to_id(words as u32);
-        let text: Vec<Score> = self
-            .text_weights
-            .iter()
-            .zip(&group.text_tf)
-            .map(|(weights, tfs)| {
-                weights
+        self.text_scores.clear();
+        self.text_scores
+            .extend(
+                self.text_weights
                     .iter()
-                    .zip(tfs)
-                    .filter(|(_, tf)| **tf > 0)
-                    .map(|(w, &tf)| w.score(norm_id, tf))
-                    .sum()
-            })
-            .collect();
-        let Some(runbook_score) = group.runbook_score(length, &text) else {
+                    .zip(&group.text_tf)
+                    .map(|(weights, tfs)| {
+                        weights
+                            .iter()
+                            .zip(tfs)
+                            .filter(|(_, tf)| **tf > 0)
+                            .map(|(w, &tf)| w.score(norm_id, tf))
+                            .sum::<Score>()
+                    }),
+            );
+        let Some(runbook_score) = group.runbook_score(length, &self.text_scores) else {
             return;
         };
         if self.list && group.best.is_none() {
@@ -240,7 +243,7 @@ impl SegmentRanking {
             None => (runbook_score, at(runbook_doc)),
         };
         self.finished.push(BestSection {
-            runbook_id: group.id,
+            runbook_id,
             score,
             doc,
             parts: ScoreParts {
