@@ -86,8 +86,9 @@ pub struct Fields {
     /// its sentence vector (see [`crate::semantic`]), fast for listing and indexed for finding
     /// the section a vector belongs to.
     pub section_key: Field,
-    /// How many words the runbook's sections hold in all, on the runbook document only (a
-    /// column): how long the runbook is, for weighing the words its sections cover.
+    /// How many words the runbook's sections hold in all (a column): how long the runbook is,
+    /// for weighing the words its sections cover. Read on the runbook document, written on
+    /// every document so the column is read by position.
     pub text_words: Field,
 }
 
