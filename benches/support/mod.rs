@@ -26,6 +26,19 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("nothing", "xqzvbn wibblefrotz"),
 ];
 
+/// The floor under any index of a knowledge base: reading and parsing every runbook, on one
+/// core. Returns the sections read.
+pub fn parse_only(book: &runbook::Book) -> usize {
+    let listing = runbook::source::list(book);
+    let mut sections = 0;
+    for file in &listing.files {
+        if let Ok((runbook, _)) = runbook::source::load(file, book.settings.max_file_bytes) {
+            sections += runbook.sections.len();
+        }
+    }
+    sections
+}
+
 /// Runbooks in the benchmark corpus: `RUNBOOK_BENCH_N`, default 10,000.
 pub fn corpus_size() -> usize {
     std::env::var("RUNBOOK_BENCH_N")

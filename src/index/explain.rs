@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, EnableScoring, Query};
 use tantivy::schema::IndexRecordOption;
@@ -10,7 +9,7 @@ use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, Term};
 
 use super::lexical::BuiltQuery;
 use super::plan::SECTION_WEIGHT;
-use super::rank::BestSection;
+use super::rank::{BestSection, whole_text_score};
 use super::statistics::RunbookStatistics;
 use crate::error::Result;
 use crate::results::{Explanation, WordMatch};
@@ -67,7 +66,7 @@ pub(super) fn explanation(
         // terms over all its sections, as the ranking computes it.
         let terms = built.plan.text_terms.get(i).map_or(&[][..], Vec::as_slice);
         if let Some(doc) = runbook_doc
-            && let Some(score) = whole_text_score(searcher, statistics, terms, doc)?
+            && let Some(score) = runbook_body_score(searcher, statistics, terms, doc)?
         {
             runbook.insert("body".to_string(), round(score));
         }
@@ -91,7 +90,7 @@ pub(super) fn explanation(
 /// BM25 of `terms` over the text of the runbook whose runbook document is `runbook_doc`: their
 /// frequencies summed over its sections (the documents just before it with its id), at its
 /// length. `None` when no section has them.
-fn whole_text_score(
+fn runbook_body_score(
     searcher: &Searcher,
     statistics: &RunbookStatistics,
     terms: &[Term],
@@ -115,9 +114,8 @@ fn whole_text_score(
         .u64("text_words")?
         .first(runbook_doc.doc_id)
         .unwrap_or(0);
-    let norm_id = FieldNormReader::fieldnorm_to_id(u32::try_from(length).unwrap_or(u32::MAX));
     let inverted = reader.inverted_index(field)?;
-    let mut total = None;
+    let mut weighted = Vec::with_capacity(terms.len());
     for term in terms {
         let postings = inverted
             .read_postings(term, IndexRecordOption::WithFreqs)
@@ -136,9 +134,11 @@ fn whole_text_score(
         }
         if frequency > 0 {
             let weight = Bm25Weight::for_terms(statistics, std::slice::from_ref(term))?;
-            *total.get_or_insert(0.0) += weight.score(norm_id, frequency);
+            weighted.push((weight, frequency));
         }
     }
+    let total = (!weighted.is_empty())
+        .then(|| whole_text_score(weighted.iter().map(|(w, f)| (w, *f)), length as f32));
     Ok(total)
 }
 

@@ -21,7 +21,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use super::SearchIndex;
 use super::analyzer::{self, phrase_terms};
 use super::explain::{explanation, round};
-use super::lexical::{STOP_WORDS, filter_query, phrase_in_field, ranked_fields};
+use super::lexical::{STOP_WORDS, excluded_query, filters_query, phrase_query, ranked_fields};
 use super::plan::{SECTION_WEIGHT, term_query};
 use super::rank::BestSection;
 use super::schema::KIND_RUNBOOK;
@@ -338,15 +338,15 @@ impl SearchIndex {
             runbook_ids(searcher, &within)
         };
         let mut allowed: FxHashSet<u64> = candidates.iter().copied().collect();
-        if !parsed.filters.is_empty() {
-            let mut on_runbook: Vec<(Occur, Box<dyn Query>)> = vec![(
-                Occur::Must,
-                term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
-            )];
-            for (field, value) in &parsed.filters {
-                on_runbook.push((Occur::Must, filter_query(fields, *field, value)));
-            }
-            let passing = among(Box::new(BooleanQuery::new(on_runbook)))?;
+        if let Some(filters) = filters_query(fields, &parsed.filters) {
+            let on_runbook = BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    term_query(Term::from_field_u64(fields.kind, KIND_RUNBOOK)),
+                ),
+                (Occur::Must, filters),
+            ]);
+            let passing = among(Box::new(on_runbook))?;
             allowed.retain(|id| passing.contains(id));
         }
         for phrase in &parsed.phrases {
@@ -354,26 +354,11 @@ impl SearchIndex {
             if terms.is_empty() {
                 continue;
             }
-            let in_any_field = ranked
-                .iter()
-                .map(|&(field, _)| (Occur::Should, phrase_in_field(field, &terms)))
-                .collect();
-            let having = among(Box::new(BooleanQuery::new(in_any_field)))?;
+            let having = among(phrase_query(&ranked, &terms))?;
             allowed.retain(|id| having.contains(id));
         }
-        let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in &parsed.excluded {
-            for term in analyzer::terms(&mut text, word) {
-                for &(field, _) in &ranked {
-                    excluded.push((
-                        Occur::Should,
-                        term_query(Term::from_field_text(field, &term)),
-                    ));
-                }
-            }
-        }
-        if !excluded.is_empty() {
-            let having = among(Box::new(BooleanQuery::new(excluded)))?;
+        if let Some(excluded) = excluded_query(&mut text, &ranked, &parsed.excluded) {
+            let having = among(excluded)?;
             allowed.retain(|id| !having.contains(id));
         }
         Ok(allowed)

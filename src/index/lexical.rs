@@ -15,6 +15,7 @@ use tantivy::query::{
     FuzzyTermQuery, Occur, PhraseQuery, Query,
 };
 use tantivy::schema::Field;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use super::alternatives::{Alternative, alternatives};
@@ -121,10 +122,8 @@ pub(super) fn build_query(
     for phrase in &parsed.phrases {
         builder.add_phrase(phrase);
     }
-    builder.add_filters(&parsed.filters);
-    for word in &parsed.excluded {
-        builder.exclude(word);
-    }
+    builder.plan.filters = filters_query(fields, &parsed.filters);
+    builder.plan.excluded = excluded_query(&mut builder.text, &builder.ranked, &parsed.excluded);
     if positive_is_absent(parsed) {
         if parsed.filters.is_empty() && parsed.excluded.is_empty() {
             // An empty query asks for nothing.
@@ -155,7 +154,7 @@ fn words_to_rank_by(parsed: &ParsedQuery) -> Vec<&str> {
 struct QueryBuilder<'s> {
     fields: &'s Fields,
     synonyms: &'s Synonyms,
-    text: tantivy::tokenizer::TextAnalyzer,
+    text: TextAnalyzer,
     ranked: [(Field, f32); 5],
     statistics: RunbookStatistics<'s>,
     plan: Plan,
@@ -216,14 +215,12 @@ impl<'s> QueryBuilder<'s> {
         let word_query = DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER);
         self.plan.words.push((Box::new(word_query), exact));
         let body = self.fields.body;
-        self.plan.text_terms.push(
-            terms
-                .iter()
-                .map(|t| Term::from_field_text(body, t))
-                .collect(),
-        );
-        self.highlight_terms
-            .extend(terms.iter().map(|t| Term::from_field_text(body, t)));
+        let text_terms: Vec<Term> = terms
+            .iter()
+            .map(|t| Term::from_field_text(body, t))
+            .collect();
+        self.highlight_terms.extend(text_terms.iter().cloned());
+        self.plan.text_terms.push(text_terms);
         for alternative in &alternatives {
             // "login" also finds "log in", but marking every "in" of the snippet helps nobody.
             self.highlight_terms.extend(
@@ -251,57 +248,10 @@ impl<'s> QueryBuilder<'s> {
         if terms.is_empty() {
             return;
         }
-        let per_field: Vec<(Occur, Box<dyn Query>)> = self
-            .ranked
-            .iter()
-            .map(|&(field, boost)| {
-                let q = phrase_in_field(field, &terms);
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        self.plan
-            .phrases
-            .push(Box::new(BooleanQuery::new(per_field)));
+        self.plan.phrases.push(phrase_query(&self.ranked, &terms));
         let body = self.fields.body;
         self.highlight_terms
             .extend(terms.iter().map(|(_, t)| Term::from_field_text(body, t)));
-    }
-
-    /// `owner:`, `hosting:`, `tag:`, `host:`, `system:` filters, all of which must hold.
-    fn add_filters(&mut self, filters: &[(FilterField, String)]) {
-        if filters.is_empty() {
-            return;
-        }
-        // Filters describe the runbook: they are checked on its runbook document.
-        self.plan.filters = Some(Box::new(BooleanQuery::new(
-            filters
-                .iter()
-                .map(|(field, value)| (Occur::Must, filter_query(self.fields, *field, value)))
-                .collect(),
-        )));
-    }
-
-    /// A `-word`: no runbook that has it in any ranked field, in any of its documents.
-    fn exclude(&mut self, word: &str) {
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in analyzer::terms(&mut self.text, word) {
-            for &(field, _) in &self.ranked {
-                any.push((
-                    Occur::Should,
-                    term_query(Term::from_field_text(field, &term)),
-                ));
-            }
-        }
-        if any.is_empty() {
-            return;
-        }
-        if let Some(previous) = self.plan.excluded.take() {
-            any.push((Occur::Should, previous));
-        }
-        self.plan.excluded = Some(Box::new(BooleanQuery::new(any)));
     }
 
     /// A query that matches nothing.
@@ -364,6 +314,60 @@ pub(super) fn ranked_fields(fields: &Fields) -> [(Field, f32); 5] {
         (fields.facts, FACTS_BOOST),
         (fields.body, BODY_BOOST),
     ]
+}
+
+/// A `"phrase"` (its terms with their positions): its words in order, in any ranked field.
+pub(super) fn phrase_query(ranked: &[(Field, f32)], terms: &[(usize, String)]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        ranked
+            .iter()
+            .map(|&(field, boost)| {
+                let q = phrase_in_field(field, terms);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// `owner:`, `hosting:`, `tag:`, `host:`, `system:` filters, all of which must hold. They
+/// describe the runbook: the ranking checks them on its runbook document. `None` without filters.
+pub(super) fn filters_query(
+    fields: &Fields,
+    filters: &[(FilterField, String)],
+) -> Option<Box<dyn Query>> {
+    if filters.is_empty() {
+        return None;
+    }
+    Some(Box::new(BooleanQuery::new(
+        filters
+            .iter()
+            .map(|(field, value)| (Occur::Must, filter_query(fields, *field, value)))
+            .collect(),
+    )))
+}
+
+/// `-word`s: any of them in any ranked field. A runbook with one in any of its documents is
+/// left out. `None` when there are none.
+pub(super) fn excluded_query(
+    text: &mut TextAnalyzer,
+    ranked: &[(Field, f32)],
+    words: &[String],
+) -> Option<Box<dyn Query>> {
+    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for word in words {
+        for term in analyzer::terms(text, word) {
+            for &(field, _) in ranked {
+                any.push((
+                    Occur::Should,
+                    term_query(Term::from_field_text(field, &term)),
+                ));
+            }
+        }
+    }
+    (!any.is_empty()).then(|| Box::new(BooleanQuery::new(any)) as Box<dyn Query>)
 }
 
 fn positive_is_absent(parsed: &ParsedQuery) -> bool {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use tantivy::query::Query;
+use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Searcher, TantivyDocument, Term};
@@ -245,15 +245,9 @@ impl SearchIndex {
     /// The first section of the runbook at `path`.
     fn first_section(&self, searcher: &Searcher, path: &str) -> Result<Option<TantivyDocument>> {
         let f = self.fields();
-        let query = tantivy::query::BooleanQuery::new(vec![
-            (
-                tantivy::query::Occur::Must,
-                term_query(Term::from_field_text(f.path, path)),
-            ),
-            (
-                tantivy::query::Occur::Must,
-                term_query(Term::from_field_text(f.first, "1")),
-            ),
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term_query(Term::from_field_text(f.path, path))),
+            (Occur::Must, term_query(Term::from_field_text(f.first, "1"))),
         ]);
         let found = searcher.search(&query, &BestDocPerRunbook)?;
         match found.first() {

@@ -36,6 +36,7 @@
 mod group;
 mod segment;
 
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::Bm25Weight;
 use tantivy::query::{EnableScoring, Query, Weight};
 use tantivy::schema::Field;
@@ -186,6 +187,19 @@ impl Weights {
             text: fields.body,
         })
     }
+}
+
+/// BM25 of a word's exact terms over a runbook's whole text: each term's weight with its
+/// frequency summed over the runbook's sections, at the runbook's length in words.
+pub(super) fn whole_text_score<'a>(
+    terms: impl Iterator<Item = (&'a Bm25Weight, u32)>,
+    length: Score,
+) -> Score {
+    let norm_id = FieldNormReader::fieldnorm_to_id(length as u32);
+    terms
+        .filter(|&(_, frequency)| frequency > 0)
+        .map(|(weight, frequency)| weight.score(norm_id, frequency))
+        .sum()
 }
 
 /// The segments' hits together: the best `keep` sorted, all counted.

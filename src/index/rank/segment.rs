@@ -5,10 +5,10 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{Bm25Weight, Scorer};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
 use super::group::{BM25_B, BM25_K1, Group, Matched};
-use super::{BestSection, ScoreParts, Weights};
+use super::{BestSection, ScoreParts, Weights, whole_text_score};
 use crate::index::facets::SegmentFacets;
 use crate::index::plan::SECTION_WEIGHT;
 
@@ -73,11 +73,7 @@ pub(super) fn rank_segment(
         list: weights.first.is_some(),
         text_words: reader.fast_fields().u64("text_words")?,
         text_scores: Vec::with_capacity(weights.text_terms.len()),
-        text_weights: weights
-            .text_terms
-            .iter()
-            .map(|terms| terms.iter().map(|(_, w)| w.clone()).collect())
-            .collect(),
+        text_terms: &weights.text_terms,
         text_norms: reader.get_fieldnorms_reader(weights.text)?,
         average_text: weights.average_text.max(1.0),
         finished: Vec::new(),
@@ -160,7 +156,7 @@ pub(super) fn rank_segment(
 }
 
 /// A segment's columns and the runbooks it has ranked.
-struct SegmentRanking {
+struct SegmentRanking<'w> {
     ids: Column<u64>,
     /// Every runbook document, visited forward only.
     runbooks: Box<dyn Scorer>,
@@ -173,15 +169,15 @@ struct SegmentRanking {
     /// Per word, its score over the runbook's whole text (a buffer reused from runbook to
     /// runbook).
     text_scores: Vec<Score>,
-    /// Per word and text term, its BM25 weight.
-    text_weights: Vec<Vec<Bm25Weight>>,
+    /// Per word, its text terms and their BM25 weights.
+    text_terms: &'w [Vec<(Term, Bm25Weight)>],
     text_norms: FieldNormReader,
     average_text: Score,
     finished: Vec<BestSection>,
     facets: Option<SegmentFacets>,
 }
 
-impl SegmentRanking {
+impl SegmentRanking<'_> {
     /// Scores a runbook whose documents have all been seen, if it is a hit.
     fn finish(&mut self, group: &Group, runbook_doc: DocId) {
         if group.excluded {
@@ -211,22 +207,15 @@ impl SegmentRanking {
         };
         // Each word's exact terms, scored over the runbook's whole text: their frequencies
         // summed over its sections, at its length.
-        let norm_id = FieldNormReader::fieldnorm_to_id(words as u32);
         self.text_scores.clear();
-        self.text_scores
-            .extend(
-                self.text_weights
-                    .iter()
-                    .zip(&group.text_tf)
-                    .map(|(weights, tfs)| {
-                        weights
-                            .iter()
-                            .zip(tfs)
-                            .filter(|(_, tf)| **tf > 0)
-                            .map(|(w, &tf)| w.score(norm_id, tf))
-                            .sum::<Score>()
-                    }),
-            );
+        self.text_scores.extend(
+            self.text_terms
+                .iter()
+                .zip(&group.text_tf)
+                .map(|(terms, tfs)| {
+                    whole_text_score(terms.iter().map(|(_, w)| w).zip(tfs.iter().copied()), words)
+                }),
+        );
         let Some(runbook_score) = group.runbook_score(length, &self.text_scores) else {
             return;
         };
