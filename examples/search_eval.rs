@@ -4,15 +4,23 @@
 //! ```sh
 //! cargo run --release --example search_eval -- QUERIES.tsv CORPUS_DIR [-v]
 //! cargo run --release --example search_eval -- --corpora ../shared/corpora \
+//!     ../shared/eval/desk-dev-queries.tsv \
 //!     ../shared/eval/dev-queries.tsv=gitlab-runbooks ../shared/eval/dev-queries-more.tsv [-v]
 //! ```
 //!
 //! A queries file has a header line naming its columns: `query`, `relevant_paths`
-//! (comma-separated, relative to the corpus folder), optionally `corpus` (the folder under
-//! `--corpora` that query is about) and `note`. A file without a `corpus` column names its corpus
-//! after `=`. The corpus folders are only read: this engine's index and sentence vectors go to
-//! `target/search-eval/CORPUS/` (kept, so the next run embeds nothing), the baselines' live in
-//! memory. Figures are printed per corpus and for all queries together.
+//! (comma-separated, relative to the corpus folder), optionally `corpus` (the corpus that query is
+//! about) and `note` (a note starting with `[kind]`, such as `[symptom]` or `[named]`, files the
+//! query under that kind). A file without a `corpus` column names its corpus after `=`. A corpus
+//! named `NAME` is the folder given after `=` when it has that name, else `NAME` under `--corpora`,
+//! else `NAME` beside the queries file. The corpus folders are only read: this engine's index and
+//! sentence vectors go to `target/search-eval/CORPUS/` (kept, so the next run embeds nothing), the
+//! baselines' live in memory.
+//!
+//! Each queries file is a *set*. Figures are printed per corpus, per set, per kind within a set,
+//! and for all queries together; then the quality targets hybrid search is held to ([`TARGETS`],
+//! and on every set and kind: hybrid at least as good by MRR as the better of words alone and
+//! meaning alone), each `met` or `MISSED`.
 //!
 //! Systems compared:
 //! - **runbook hybrid**: this crate, through its public API, exactly as `runbook search` ranks
@@ -49,6 +57,8 @@ struct Judged {
     relevant: Vec<String>,
     /// The corpus folder's name, from the file's `corpus` column.
     corpus: Option<String>,
+    /// The query's kind, from the note's leading `[kind]` (`symptom`, `named`, ...).
+    kind: Option<String>,
 }
 
 /// The four figures for one query, or averaged over many.
@@ -124,6 +134,7 @@ fn mean(all: &[Metrics]) -> Metrics {
 fn parse_tsv(text: &str) -> anyhow::Result<Vec<Judged>> {
     let mut out = Vec::new();
     let mut columns = (0, 1, None::<usize>);
+    let mut note_column = None::<usize>;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -133,6 +144,7 @@ fn parse_tsv(text: &str) -> anyhow::Result<Vec<Judged>> {
             let names: Vec<&str> = line.split('\t').map(str::trim).collect();
             let at = |name: &str| names.iter().position(|n| *n == name);
             columns = (0, at("relevant_paths").unwrap_or(1), at("corpus"));
+            note_column = at("note");
             continue;
         }
         let cells: Vec<&str> = line.split('\t').collect();
@@ -151,13 +163,23 @@ fn parse_tsv(text: &str) -> anyhow::Result<Vec<Judged>> {
                 i + 1
             );
         }
+        let kind = note_column.and_then(|c| kind_of(cell(c)));
         out.push(Judged {
             query: query.to_string(),
             relevant,
             corpus,
+            kind,
         });
     }
     Ok(out)
+}
+
+/// The kind a note starts with: `[symptom] ...` is `symptom`.
+fn kind_of(note: &str) -> Option<String> {
+    let rest = note.strip_prefix('[')?;
+    let (kind, _) = rest.split_once(']')?;
+    let kind = kind.trim();
+    (!kind.is_empty()).then(|| kind.to_lowercase())
 }
 
 /// A ranking system under test.
@@ -345,10 +367,58 @@ fn first_heading(text: &str) -> Option<String> {
     None
 }
 
-/// One queries file and the corpus its queries are about when it has no `corpus` column.
+/// One queries file: a set of its own in the figures. `corpus` is what followed `=`: the name
+/// of a folder under `--corpora`, or a folder given by path.
 struct QueriesFile {
     path: PathBuf,
     corpus: Option<String>,
+}
+
+impl QueriesFile {
+    /// The set's name: the file's name without `.tsv`.
+    fn set(&self) -> String {
+        self.path.file_stem().map_or_else(
+            || self.path.display().to_string(),
+            |s| s.to_string_lossy().to_string(),
+        )
+    }
+
+    /// The folder of the corpus called `name` in this file: the folder given after `=` when it
+    /// has that name, else `name` under `--corpora`, else `name` beside the queries file (the
+    /// eval folder keeps a company knowledge base next to its queries).
+    fn corpus_folder(&self, name: &str, corpora: &Path) -> anyhow::Result<PathBuf> {
+        if let Some(given) = self.corpus.as_deref().map(Path::new)
+            && given.is_dir()
+            && given
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == name)
+        {
+            return Ok(given.to_path_buf());
+        }
+        let beside = self.path.parent().unwrap_or(Path::new(".")).join(name);
+        [corpora.join(name), beside]
+            .into_iter()
+            .find(|dir| dir.is_dir())
+            .with_context(|| {
+                format!(
+                    "{}: no folder for the corpus {name:?} under {} or beside the file",
+                    self.path.display(),
+                    corpora.display()
+                )
+            })
+    }
+
+    /// The corpus of queries without a `corpus` column: the name after `=`, or the name of the
+    /// folder given there.
+    fn default_corpus(&self) -> Option<String> {
+        let given = self.corpus.as_deref()?;
+        let path = Path::new(given);
+        if path.is_dir() {
+            path.file_name().map(|n| n.to_string_lossy().to_string())
+        } else {
+            Some(given.to_string())
+        }
+    }
 }
 
 struct Args {
@@ -357,7 +427,7 @@ struct Args {
     verbose: bool,
 }
 
-const USAGE: &str = "usage: search_eval QUERIES.tsv CORPUS_DIR [-v]\n       search_eval [--corpora DIR] QUERIES.tsv[=CORPUS]... [-v]";
+const USAGE: &str = "usage: search_eval QUERIES.tsv CORPUS_DIR [-v]\n       search_eval [--corpora DIR] QUERIES.tsv[=CORPUS_NAME_OR_DIR]... [-v]";
 
 fn args() -> anyhow::Result<Args> {
     let mut verbose = false;
@@ -375,18 +445,12 @@ fn args() -> anyhow::Result<Args> {
     if let [queries, corpus] = positional.as_slice()
         && Path::new(corpus).is_dir()
     {
-        let corpus = Path::new(corpus);
-        let name = corpus
-            .file_name()
-            .context("the corpus folder has no name")?
-            .to_string_lossy()
-            .to_string();
         return Ok(Args {
             files: vec![QueriesFile {
                 path: PathBuf::from(queries),
-                corpus: Some(name),
+                corpus: Some(corpus.clone()),
             }],
-            corpora: corpus.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            corpora: corpora.unwrap_or_else(|| PathBuf::from("../shared/corpora")),
             verbose,
         });
     }
@@ -413,24 +477,40 @@ fn args() -> anyhow::Result<Args> {
     })
 }
 
-/// Every judged query with its corpus, grouped by corpus.
-fn judged_by_corpus(args: &Args) -> anyhow::Result<BTreeMap<String, Vec<Judged>>> {
-    let mut by_corpus: BTreeMap<String, Vec<Judged>> = BTreeMap::new();
+/// One judged query with the set it belongs to and its corpus.
+struct Case {
+    judged: Judged,
+    set: String,
+    corpus: String,
+}
+
+/// Every judged query of every file, and the folder of each corpus named.
+fn read_cases(args: &Args) -> anyhow::Result<(Vec<Case>, BTreeMap<String, PathBuf>)> {
+    let mut cases = Vec::new();
+    let mut folders: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in &args.files {
         let tsv = std::fs::read_to_string(&file.path)
             .with_context(|| format!("cannot read {}", file.path.display()))?;
-        for j in parse_tsv(&tsv).with_context(|| file.path.display().to_string())? {
-            let Some(corpus) = j.corpus.clone().or_else(|| file.corpus.clone()) else {
+        for judged in parse_tsv(&tsv).with_context(|| file.path.display().to_string())? {
+            let Some(corpus) = judged.corpus.clone().or_else(|| file.default_corpus()) else {
                 bail!(
                     "{}: no corpus column; name its corpus as {}=CORPUS",
                     file.path.display(),
                     file.path.display()
                 );
             };
-            by_corpus.entry(corpus).or_default().push(j);
+            if !folders.contains_key(&corpus) {
+                let folder = file.corpus_folder(&corpus, &args.corpora)?;
+                folders.insert(corpus.clone(), folder);
+            }
+            cases.push(Case {
+                judged,
+                set: file.set(),
+                corpus,
+            });
         }
     }
-    Ok(by_corpus)
+    Ok((cases, folders))
 }
 
 fn print_table(title: &str, rows: &[(String, Metrics)]) {
@@ -445,23 +525,185 @@ fn print_table(title: &str, rows: &[(String, Metrics)]) {
     }
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = args()?;
-    let by_corpus = judged_by_corpus(&args)?;
-    // Per system, every query's figures, over all corpora.
-    let mut overall: Vec<(String, Vec<Metrics>)> = Vec::new();
-    let mut total_queries = 0;
-    for (name, judged) in &by_corpus {
-        let corpus = args.corpora.join(name);
-        let files = corpus_files(&corpus)
-            .with_context(|| format!("cannot read the corpus {}", corpus.display()))?;
-        let known: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-        for j in judged {
-            for p in j.relevant.iter().filter(|p| !known.contains(p.as_str())) {
-                eprintln!("warning: {:?}: {p} is not in {name}", j.query);
+/// How many of `cases` `chosen` picks, and the mean of their figures (`per_case` in the cases'
+/// order).
+fn mean_over(
+    per_case: &[Metrics],
+    cases: &[Case],
+    chosen: &dyn Fn(&Case) -> bool,
+) -> (usize, Metrics) {
+    let picked: Vec<Metrics> = per_case
+        .iter()
+        .zip(cases)
+        .filter(|(_, c)| chosen(c))
+        .map(|(m, _)| *m)
+        .collect();
+    (picked.len(), mean(&picked))
+}
+
+/// Each system's figures over the cases `chosen` picks.
+fn rows_for(
+    systems: &[String],
+    figures: &[Vec<Metrics>],
+    cases: &[Case],
+    chosen: impl Fn(&Case) -> bool,
+) -> Vec<(String, Metrics)> {
+    systems
+        .iter()
+        .zip(figures)
+        .map(|(name, per_case)| (name.clone(), mean_over(per_case, cases, &chosen).1))
+        .collect()
+}
+
+/// A figure hybrid search must reach on a group of queries (the product's quality targets).
+struct Target {
+    /// The sets it is about (queries files by name), together.
+    sets: &'static [&'static str],
+    /// Only queries of this kind, or all of them.
+    kind: Option<&'static str>,
+    success_at_1: f64,
+    success_at_3: f64,
+    mrr: f64,
+}
+
+/// The targets hybrid search is held to, beside the rule that holds on every set and kind: hybrid
+/// at least as good by MRR as the better of words alone and meaning alone.
+const TARGETS: &[Target] = &[
+    Target {
+        sets: &["desk-dev-queries"],
+        kind: Some("symptom"),
+        success_at_1: 0.60,
+        success_at_3: 0.80,
+        mrr: 0.0,
+    },
+    Target {
+        sets: &["desk-dev-queries"],
+        kind: Some("named"),
+        success_at_1: 1.0,
+        success_at_3: 1.0,
+        mrr: 1.0,
+    },
+    Target {
+        sets: &["dev-queries", "dev-queries-more"],
+        kind: None,
+        success_at_1: 0.0,
+        success_at_3: 0.92,
+        mrr: 0.87,
+    },
+];
+
+/// Prints each target and whether hybrid meets it; returns how many are missed.
+fn print_targets(systems: &[String], figures: &[Vec<Metrics>], cases: &[Case]) -> usize {
+    let named = |name: &str| systems.iter().position(|s| s == name);
+    let (Some(hybrid), Some(lexical), Some(semantic)) = (
+        named("runbook hybrid"),
+        named("runbook lexical"),
+        named("runbook semantic"),
+    ) else {
+        return 0;
+    };
+    let mean_of =
+        |system: usize, chosen: &dyn Fn(&Case) -> bool| mean_over(&figures[system], cases, chosen);
+    let mut missed = 0;
+    let mut verdict = |ok: bool| {
+        missed += usize::from(!ok);
+        if ok { "met" } else { "MISSED" }
+    };
+    println!("\ntargets (runbook hybrid)\n");
+    for target in TARGETS {
+        let chosen = |c: &Case| {
+            target.sets.contains(&c.set.as_str())
+                && target
+                    .kind
+                    .is_none_or(|k| c.judged.kind.as_deref() == Some(k))
+        };
+        let (n, m) = mean_of(hybrid, &chosen);
+        if n == 0 {
+            continue;
+        }
+        let ok = m.success_at_1 >= target.success_at_1 - 1e-9
+            && m.success_at_3 >= target.success_at_3 - 1e-9
+            && m.mrr >= target.mrr - 1e-9;
+        println!(
+            "- {}{} ({n} queries): success@1 {:.3} (>= {:.2}), success@3 {:.3} (>= {:.2}), MRR {:.3} (>= {:.2}): {}",
+            target.sets.join(" + "),
+            target.kind.map(|k| format!(" [{k}]")).unwrap_or_default(),
+            m.success_at_1,
+            target.success_at_1,
+            m.success_at_3,
+            target.success_at_3,
+            m.mrr,
+            target.mrr,
+            verdict(ok),
+        );
+    }
+    let mut groups: Vec<(String, Option<String>)> = Vec::new();
+    for case in cases {
+        for group in [
+            (case.set.clone(), None),
+            (case.set.clone(), case.judged.kind.clone()),
+        ] {
+            if !groups.contains(&group) {
+                groups.push(group);
             }
         }
-        let kb = open_engine(&corpus, name)?;
+    }
+    for (set, kind) in groups {
+        let chosen = |c: &Case| {
+            c.set == set
+                && kind
+                    .as_ref()
+                    .is_none_or(|k| c.judged.kind.as_ref() == Some(k))
+        };
+        let (n, h) = mean_of(hybrid, &chosen);
+        let (_, l) = mean_of(lexical, &chosen);
+        let (_, s) = mean_of(semantic, &chosen);
+        let better = l.mrr.max(s.mrr);
+        println!(
+            "- {set}{} ({n} queries): hybrid MRR {:.3} >= max(words {:.3}, meaning {:.3}): {}",
+            kind.map(|k| format!(" [{k}]")).unwrap_or_default(),
+            h.mrr,
+            l.mrr,
+            s.mrr,
+            verdict(h.mrr >= better - 1e-9),
+        );
+    }
+    missed
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    let (cases, folders) = read_cases(&args)?;
+    let system_names: Vec<String> = [
+        "runbook hybrid",
+        "runbook lexical",
+        "runbook semantic",
+        "ripgrep-style",
+        "tantivy default",
+    ]
+    .map(String::from)
+    .to_vec();
+    // figures[system][case], in the cases' order.
+    let mut figures: Vec<Vec<Metrics>> =
+        vec![vec![Metrics::default(); cases.len()]; system_names.len()];
+    for (name, corpus) in &folders {
+        let files = corpus_files(corpus)
+            .with_context(|| format!("cannot read the corpus {}", corpus.display()))?;
+        let known: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let mine: Vec<usize> = (0..cases.len())
+            .filter(|&i| cases[i].corpus == *name)
+            .collect();
+        for &i in &mine {
+            for p in cases[i]
+                .judged
+                .relevant
+                .iter()
+                .filter(|p| !known.contains(p.as_str()))
+            {
+                eprintln!("warning: {:?}: {p} is not in {name}", cases[i].judged.query);
+            }
+        }
+        let kb = open_engine(corpus, name)?;
         let engine = |mode| {
             Box::new(Engine {
                 kb: kb.clone(),
@@ -475,56 +717,88 @@ fn main() -> anyhow::Result<()> {
             Box::new(Ripgrep::new(&files)),
             Box::new(TantivyDefault::new(&files)?),
         ];
-        let mut rows = Vec::new();
-        for (i, system) in systems.iter().enumerate() {
-            let mut per_query = Vec::with_capacity(judged.len());
-            for j in judged {
-                let ranking = system.rank(&j.query)?;
-                let m = metrics(&ranking, &j.relevant);
+        for (s, system) in systems.iter().enumerate() {
+            for &i in &mine {
+                let judged = &cases[i].judged;
+                let ranking = system.rank(&judged.query)?;
+                let m = metrics(&ranking, &judged.relevant);
                 if args.verbose {
-                    let relevant: HashSet<&str> = j.relevant.iter().map(String::as_str).collect();
+                    let relevant: HashSet<&str> =
+                        judged.relevant.iter().map(String::as_str).collect();
                     let rank = first_relevant_rank(&ranking, &relevant)
                         .map_or_else(|| "-".to_string(), |r| r.to_string());
                     println!(
                         "{:<18} rank {rank:>2}  nDCG {:.2}  {}   top: {}",
                         system.name(),
                         m.ndcg,
-                        j.query,
+                        judged.query,
                         ranking.first().map_or("(nothing)", String::as_str)
                     );
                 }
-                per_query.push(m);
+                figures[s][i] = m;
             }
-            rows.push((system.name().to_string(), mean(&per_query)));
-            if overall.len() <= i {
-                overall.push((system.name().to_string(), Vec::new()));
-            }
-            overall[i].1.extend(per_query);
         }
-        total_queries += judged.len();
         print_table(
             &format!(
-                "{name}: {} queries, {} files in {}",
-                judged.len(),
+                "corpus {name}: {} queries, {} files in {}",
+                mine.len(),
                 files.len(),
                 corpus.display()
             ),
-            &rows,
+            &rows_for(&system_names, &figures, &cases, |c| c.corpus == *name),
         );
     }
-    if by_corpus.len() > 1 {
-        let rows: Vec<(String, Metrics)> = overall
+    let mut sets: Vec<&str> = Vec::new();
+    for case in &cases {
+        if !sets.contains(&case.set.as_str()) {
+            sets.push(&case.set);
+        }
+    }
+    for set in &sets {
+        let in_set = |c: &Case| c.set == *set;
+        let count = cases.iter().filter(|c| in_set(c)).count();
+        print_table(
+            &format!("set {set}: {count} queries"),
+            &rows_for(&system_names, &figures, &cases, in_set),
+        );
+        let mut kinds: Vec<&str> = cases
             .iter()
-            .map(|(name, all)| (name.clone(), mean(all)))
+            .filter(|c| in_set(c))
+            .filter_map(|c| c.judged.kind.as_deref())
             .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        if kinds.len() > 1 {
+            for kind in kinds {
+                let of_kind = |c: &Case| in_set(c) && c.judged.kind.as_deref() == Some(kind);
+                let count = cases.iter().filter(|c| of_kind(c)).count();
+                print_table(
+                    &format!("set {set} [{kind}]: {count} queries"),
+                    &rows_for(&system_names, &figures, &cases, of_kind),
+                );
+            }
+        }
+    }
+    if sets.len() > 1 || folders.len() > 1 {
         print_table(
             &format!(
-                "all {} corpora together: {total_queries} queries",
-                by_corpus.len()
+                "all {} sets together: {} queries over {} corpora",
+                sets.len(),
+                cases.len(),
+                folders.len()
             ),
-            &rows,
+            &rows_for(&system_names, &figures, &cases, |_| true),
         );
     }
+    let missed = print_targets(&system_names, &figures, &cases);
+    println!(
+        "\n{}",
+        if missed == 0 {
+            "every target met".to_string()
+        } else {
+            format!("{missed} target(s) missed")
+        }
+    );
     Ok(())
 }
 
@@ -604,6 +878,7 @@ mod tests {
                 query: "sidekiq restart".into(),
                 relevant: paths(&["a.md", "b.md"]),
                 corpus: None,
+                kind: None,
             }]
         );
         assert!(parse_tsv("query\trelevant_paths\nq\t\n").is_err());
@@ -616,9 +891,20 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(j[0].corpus.as_deref(), Some("prom-runbooks"));
+        assert_eq!(j[0].kind.as_deref(), Some("symptom"));
         assert_eq!(j[0].relevant, paths(&["a.md"]));
         let missing = parse_tsv("query\trelevant_paths\tcorpus\nq\ta.md\t\n");
         assert!(missing.is_err(), "a query without its corpus is refused");
+    }
+
+    #[test]
+    fn a_note_names_its_kind_in_brackets_first() {
+        assert_eq!(
+            kind_of("[Named] caretrack: the app id"),
+            Some("named".into())
+        );
+        assert_eq!(kind_of("why it answers"), None);
+        assert_eq!(kind_of("[] nothing"), None);
     }
 
     #[test]

@@ -261,7 +261,7 @@ impl KnowledgeBase {
 
     /// The sections nearest in meaning to a query that describes something; `None` when the
     /// query only names things, or semantic search is off or has no vectors yet.
-    fn nearest(&self, index: &SearchIndex, query: &str) -> Option<Vec<crate::index::Nearest>> {
+    fn nearest(&self, index: &SearchIndex, query: &str) -> Option<crate::index::Neighbourhood> {
         if !self.semantic.is_on() {
             return None;
         }

@@ -112,11 +112,21 @@ pub struct Fusion {
     pub lexical_rank: Option<usize>,
     /// Its lexical score (`runbook + section_weight × section`).
     pub lexical_score: Option<f32>,
+    /// How many of the query's words the runbook has, of `words`.
+    pub words_matched: Option<usize>,
+    pub words: usize,
+    /// How much its place among the words' hits counts: the share of words matched, cubed.
+    pub lexical_weight: Option<f32>,
     /// 1-based rank among the runbooks whose sections are nearest in meaning to the query;
     /// `None` when none of its sections was near enough.
     pub semantic_rank: Option<usize>,
     /// Cosine similarity between the query and its nearest section.
     pub cosine: Option<f32>,
+    /// How far that cosine stands above the query's cosines to every section, in standard
+    /// deviations.
+    pub standing: Option<f32>,
+    /// How much its place by meaning counts, from its standing and its cosine.
+    pub semantic_weight: Option<f32>,
     /// Whether an exact name (app id, alias, host, IP, URL, title) put it first, whatever the
     /// rankings say.
     pub named: bool,

@@ -225,8 +225,8 @@ fn filters_and_excluded_words_hold_for_hits_found_by_meaning() {
 
 #[test]
 fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
-    let kb = kb();
-    let kb = open(&kb);
+    let fixture = kb();
+    let kb = open(&fixture);
     let results = kb.search_explained(DESCRIBED[1].0, 5).expect("search");
     let fusion = results.hits[0]
         .explain
@@ -237,9 +237,70 @@ fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
     assert!(
         fusion
             .cosine
-            .is_some_and(|c| c >= runbook::index::MIN_COSINE)
+            .is_some_and(|c| c >= runbook::index::NEAR_NONE)
     );
+    assert!(
+        fusion
+            .standing
+            .is_some_and(|s| s >= runbook::index::STANDING_NONE),
+        "{fusion:?}"
+    );
+    assert!(fusion.semantic_weight.is_some_and(|w| w > 0.0 && w <= 1.0));
+    assert!(fusion.words > 0, "the words it looked for: {fusion:?}");
+    if let (Some(matched), Some(weight)) = (fusion.words_matched, fusion.lexical_weight) {
+        let share = matched as f32 / fusion.words as f32;
+        assert!((weight - share * share).abs() < 0.01, "{fusion:?}");
+    }
     assert_eq!(fusion.fused, results.hits[0].score);
+
+    let out = crate::harness::cli(fixture.root())
+        .args(["search", DESCRIBED[1].0, "--explain", "--limit", "1"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("meaning #1") && text.contains("sd above this query's mean"),
+        "the terminal shows the evidence terms: {text}"
+    );
+}
+
+#[test]
+fn a_weak_one_word_match_does_not_outrank_a_section_that_stands_out_in_meaning() {
+    let kb = kb();
+    let kb = open(&kb);
+    // "spool" is a word of the mail relay's runbook only; the rest describes payroll's lockout.
+    let query = "staff are shut out of the spool since the password change";
+    let lexical = paths(&kb, query, SearchMode::Lexical);
+    assert_eq!(
+        lexical.first().map(String::as_str),
+        Some("runbooks/mail.md"),
+        "the words alone take the one-word match: {lexical:?}"
+    );
+    let hybrid = paths(&kb, query, SearchMode::Hybrid);
+    assert_eq!(
+        hybrid.first().map(String::as_str),
+        Some(DESCRIBED[0].1),
+        "{hybrid:?}"
+    );
+}
+
+#[test]
+fn a_query_about_nothing_in_the_runbooks_finds_nothing_by_meaning() {
+    let kb = kb();
+    let kb = open(&kb);
+    for query in [
+        "recipe for a lemon drizzle cake",
+        "who won the football match last night",
+        "how many moons does jupiter have",
+    ] {
+        let lexical = paths(&kb, query, SearchMode::Lexical);
+        let hybrid = paths(&kb, query, SearchMode::Hybrid);
+        assert!(
+            hybrid.iter().all(|p| lexical.contains(p)),
+            "{query:?}: meaning added {hybrid:?} to the words' {lexical:?}"
+        );
+        assert!(hybrid.len() <= 1, "{query:?}: {hybrid:?}");
+    }
 }
 
 #[test]

@@ -26,6 +26,7 @@ impl SegmentBestDoc {
                 runbook_id,
                 score,
                 doc,
+                covered: 0,
                 parts: ScoreParts {
                     runbook: None,
                     section: Some((score, doc)),

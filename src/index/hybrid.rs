@@ -1,14 +1,12 @@
 //! Hybrid search: the lexical ranking fused with the sections nearest in meaning to the query.
 //!
 //! The words of a query find what a caller *names*; a sentence-embedding model finds what a
-//! caller *describes* in words the runbook does not use. The two rankings are combined by
-//! reciprocal rank fusion, which needs no common scale between BM25 scores and cosines, each
-//! place weighed by how strong its evidence is (how many words matched; how near the section
-//! is), so that weak evidence in both rankings does not outrank strong evidence in one. The
-//! model only adds: an exact name (app id, alias, host, IP, URL, title) still answers first,
-//! and filters, quoted phrases and `-excluded` words hold for every hit, whichever ranking
-//! found it. The index never sees the model: it is handed the nearest sections by content key
-//! (see [`super::sections`]).
+//! caller *describes* in words the runbook does not use. This module asks the index for both
+//! rankings and hands them to [`super::fusion`], which weighs each by what its evidence means for
+//! this query. The model only adds: an exact name (app id, alias, host, IP, URL, title) still
+//! answers first, and filters, quoted phrases and `-excluded` words hold for every hit, whichever
+//! ranking found it. The index never sees the model: it is handed the nearest sections by content
+//! key (see [`super::sections`]) with how near the rest of the knowledge base is.
 
 use std::time::Instant;
 
@@ -16,44 +14,22 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
 use super::analyzer::{self, phrase_terms};
 use super::explain::{explanation, round};
+use super::fusion::{self, Candidate, LEXICAL_DEPTH, SEMANTIC_DEPTH, SemanticHit, Spread};
 use super::lexical::{STOP_WORDS, excluded_query, filters_query, phrase_query, ranked_fields};
 use super::plan::{SECTION_WEIGHT, term_query};
-use super::rank::BestSection;
 use super::schema::KIND_RUNBOOK;
 use crate::error::Result;
 use crate::query::ParsedQuery;
 use crate::results::{Explanation, Fusion, SearchResults};
 use crate::runbook::names;
 
-/// The reciprocal rank fusion constant: how little a first place counts more than a tenth.
-/// 60 is the value of the method's paper, and the one the issue measured.
-pub const RRF_K: f32 = 60.0;
-/// Weights of the two rankings in the fused score.
-pub const LEXICAL_WEIGHT: f32 = 1.0;
-pub const SEMANTIC_WEIGHT: f32 = 1.0;
-/// How many runbooks of each ranking take part in the fusion.
-pub const LEXICAL_DEPTH: usize = 50;
-pub const SEMANTIC_DEPTH: usize = 50;
 /// Nearest sections asked of the vector cache: several may belong to one runbook.
 pub const NEAREST_SECTIONS: usize = 200;
-/// The least cosine similarity at which a section counts as near the query. Below it the model
-/// is guessing: a query about nothing in the runbooks must still find nothing.
-pub const MIN_COSINE: f32 = 0.30;
-/// The cosine from which a section's nearness counts in full. Between the two, its share of the
-/// fused score grows in proportion: a runbook the words rank first is not pushed down by many
-/// runbooks that are only vaguely about the same thing (on the dev sets, plain rank fusion put
-/// such lexical first places below tenth).
-pub const FULL_COSINE: f32 = 0.50;
-/// Lexical score per query word at which a runbook's place in the words' ranking counts in full:
-/// about every word matched (each earns 25). A runbook that the words rank first because one
-/// word of six matched, or a near spelling of it, is weak evidence, and should not tie with a
-/// section that means what the caller said.
-pub const FULL_LEXICAL_PER_WORD: f32 = 20.0;
 /// Plain words (not stop words, not identifiers) a query needs before the model is asked: one
 /// word is a name or a keyword, which the words answer better, and costs no model load.
 pub const MIN_DESCRIBING_WORDS: usize = 2;
@@ -65,41 +41,15 @@ pub struct Nearest {
     pub cosine: f32,
 }
 
-/// The best section of one runbook among the nearest.
-#[derive(Debug, Clone, Copy)]
-struct SemanticHit {
-    runbook_id: u64,
-    doc: DocAddress,
-    cosine: f32,
-}
-
-/// One runbook in the fused ranking.
-#[derive(Debug, Clone, Copy)]
-struct Candidate<'a> {
-    lexical: Option<(usize, &'a BestSection)>,
-    semantic: Option<(usize, SemanticHit)>,
-    named: bool,
-    score: f32,
-}
-
-impl Candidate<'_> {
-    /// The section to show: that of the ranking that placed the runbook higher; a real section
-    /// rather than the whole runbook when the words matched none on its own.
-    fn shown(&self) -> Option<DocAddress> {
-        match (self.lexical, self.semantic) {
-            (Some((l, group)), Some((s, hit))) => {
-                let whole_runbook = group.parts.section.is_none();
-                Some(if s < l || whole_runbook {
-                    hit.doc
-                } else {
-                    group.doc
-                })
-            }
-            (Some((_, group)), None) => Some(group.doc),
-            (None, Some((_, hit))) => Some(hit.doc),
-            (None, None) => None,
-        }
-    }
+/// The sections nearest in meaning to a query, and how near every section of the knowledge base
+/// is to it on average: what "near" means for this query, whose cosines may all run high or low.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Neighbourhood {
+    /// Nearest first.
+    pub nearest: Vec<Nearest>,
+    /// Mean and standard deviation of the query's cosine to every section.
+    pub mean: f32,
+    pub spread: f32,
 }
 
 impl SearchIndex {
@@ -142,9 +92,9 @@ impl SearchIndex {
         query: &str,
         limit: usize,
         explain: bool,
-        nearest: &[Nearest],
+        nearest: &Neighbourhood,
     ) -> Result<SearchResults> {
-        if nearest.is_empty() {
+        if nearest.nearest.is_empty() {
             return self.search_with(query, limit, explain);
         }
         self.search_blended(query, limit, explain, nearest, true)
@@ -157,7 +107,7 @@ impl SearchIndex {
         query: &str,
         limit: usize,
         explain: bool,
-        nearest: &[Nearest],
+        nearest: &Neighbourhood,
     ) -> Result<SearchResults> {
         self.search_blended(query, limit, explain, nearest, false)
     }
@@ -167,7 +117,7 @@ impl SearchIndex {
         query: &str,
         limit: usize,
         explain: bool,
-        nearest: &[Nearest],
+        nearest: &Neighbourhood,
         with_words: bool,
     ) -> Result<SearchResults> {
         let started = Instant::now();
@@ -175,21 +125,27 @@ impl SearchIndex {
         let searcher = self.reader().searcher();
         // Ranked even without words: its query marks the snippets.
         let lexical = self.rank_lexically(&searcher, &parsed, LEXICAL_DEPTH.max(limit))?;
-        let semantic = self.rank_semantically(&searcher, &parsed, nearest)?;
+        let semantic = self.rank_semantically(&searcher, &parsed, &nearest.nearest)?;
         let (by_words, named) = if with_words {
             let named = self.named_runbooks(&searcher, &parsed)?;
             (lexical.grouped.hits.as_slice(), named)
         } else {
             (&[][..], FxHashSet::default())
         };
-        let full_lexical = FULL_LEXICAL_PER_WORD * lexical.built.word_count().max(1) as f32;
-        let fused = fuse(by_words, &semantic, &named, full_lexical);
+        let spread = Spread {
+            mean: nearest.mean,
+            deviation: nearest.spread,
+        };
+        let words = lexical.built.word_count();
+        let fused = fusion::fuse(by_words, words, &semantic, spread, &|id| {
+            named.contains(&id)
+        });
 
-        let semantic_only = fused.iter().filter(|c| c.lexical.is_none()).count();
+        let by_meaning_only = fused.iter().filter(|c| c.words.is_none()).count();
         let total = if with_words {
-            lexical.grouped.total + semantic_only
+            lexical.grouped.total + by_meaning_only
         } else {
-            semantic_only
+            by_meaning_only
         };
         let mut snippets = self.snippets(&searcher, &lexical.built)?;
         let mut hits = Vec::with_capacity(limit.min(fused.len()));
@@ -200,10 +156,13 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(shown)?;
             let mut hit = self.hit(&searcher, &doc, candidate.score, snippets.as_mut())?;
             if explain {
-                let mut explained = match candidate.lexical {
-                    Some((_, group)) => {
-                        explanation(&searcher, &lexical.statistics, &lexical.built, group)?
-                    }
+                let mut explained = match candidate.words {
+                    Some(by_words) => explanation(
+                        &searcher,
+                        &lexical.statistics,
+                        &lexical.built,
+                        by_words.group,
+                    )?,
                     None => Explanation {
                         runbook: None,
                         section: None,
@@ -212,14 +171,7 @@ impl SearchIndex {
                         fusion: None,
                     },
                 };
-                explained.fusion = Some(Fusion {
-                    lexical_rank: candidate.lexical.map(|(rank, _)| rank),
-                    lexical_score: candidate.lexical.map(|(_, group)| round(group.score)),
-                    semantic_rank: candidate.semantic.map(|(rank, _)| rank),
-                    cosine: candidate.semantic.map(|(_, hit)| round(hit.cosine)),
-                    named: candidate.named,
-                    fused: round(candidate.score),
-                });
+                explained.fusion = Some(fusion_explained(candidate, words));
                 hit.explain = Some(explained);
             }
             hits.push(hit);
@@ -240,8 +192,8 @@ impl SearchIndex {
         })
     }
 
-    /// Runbooks by their nearest section, nearest first: only sections at least
-    /// [`MIN_COSINE`] near, only runbooks that pass the query's filters, phrases and exclusions.
+    /// Runbooks by their nearest sections, nearest first (see [`SemanticHit::nearness`]): only
+    /// runbooks that pass the query's filters, phrases and exclusions.
     fn rank_semantically(
         &self,
         searcher: &Searcher,
@@ -250,7 +202,7 @@ impl SearchIndex {
     ) -> Result<Vec<SemanticHit>> {
         let fields = self.fields();
         let mut cosine_of: FxHashMap<u64, f32> = FxHashMap::default();
-        for near in nearest.iter().filter(|n| n.cosine >= MIN_COSINE) {
+        for near in nearest {
             let best = cosine_of.entry(near.key).or_insert(near.cosine);
             *best = best.max(near.cosine);
         }
@@ -281,26 +233,34 @@ impl SearchIndex {
             let Some(&cosine) = cosine_of.get(&key) else {
                 continue;
             };
-            let hit = SemanticHit {
-                runbook_id,
-                doc,
-                cosine,
-            };
             best.entry(runbook_id)
                 .and_modify(|b| {
                     // Ties go to the earlier section, so the same query always shows the same.
                     if (cosine, std::cmp::Reverse(doc)) > (b.cosine, std::cmp::Reverse(b.doc)) {
-                        *b = hit;
+                        b.second = Some(b.cosine);
+                        b.cosine = cosine;
+                        b.doc = doc;
+                    } else if b.second.is_none_or(|second| cosine > second) {
+                        b.second = Some(cosine);
                     }
                 })
-                .or_insert(hit);
+                .or_insert(SemanticHit {
+                    runbook_id,
+                    doc,
+                    cosine,
+                    second: None,
+                });
         }
         if !parsed.filters.is_empty() || !parsed.phrases.is_empty() || !parsed.excluded.is_empty() {
             let allowed = self.runbooks_allowed(searcher, parsed, best.keys().copied())?;
             best.retain(|id, _| allowed.contains(id));
         }
         let mut ranked: Vec<SemanticHit> = best.into_values().collect();
-        ranked.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.doc.cmp(&b.doc)));
+        ranked.sort_by(|a, b| {
+            b.nearness()
+                .total_cmp(&a.nearness())
+                .then(a.doc.cmp(&b.doc))
+        });
         ranked.truncate(SEMANTIC_DEPTH);
         Ok(ranked)
     }
@@ -409,60 +369,19 @@ fn runbook_ids(searcher: &Searcher, query: &dyn Query) -> Result<FxHashSet<u64>>
     Ok(ids)
 }
 
-/// A ranking's share of the fused score for a 1-based `rank`: 1.0 × weight for a first place.
-fn reciprocal(rank: usize, weight: f32) -> f32 {
-    weight * (RRF_K + 1.0) / (RRF_K + rank as f32)
-}
-
-/// How much a cosine counts as evidence: nothing at [`MIN_COSINE`], fully from
-/// [`FULL_COSINE`] on, in proportion between.
-fn confidence(cosine: f32) -> f32 {
-    ((cosine - MIN_COSINE) / (FULL_COSINE - MIN_COSINE)).clamp(0.0, 1.0)
-}
-
-/// Both rankings fused, best first. A runbook named exactly by the query comes before every
-/// other: its score is raised above anything fusion alone can reach.
-fn fuse<'a>(
-    lexical: &'a [BestSection],
-    semantic: &[SemanticHit],
-    named: &FxHashSet<u64>,
-    full_lexical: f32,
-) -> Vec<Candidate<'a>> {
-    let mut by_runbook: FxHashMap<u64, Candidate<'a>> = FxHashMap::default();
-    let empty = Candidate {
-        lexical: None,
-        semantic: None,
-        named: false,
-        score: 0.0,
-    };
-    for (i, group) in lexical.iter().take(LEXICAL_DEPTH).enumerate() {
-        let candidate = by_runbook.entry(group.runbook_id).or_insert(empty);
-        candidate.lexical = Some((i + 1, group));
-        candidate.named = named.contains(&group.runbook_id);
+/// What `--explain` shows of a hit's place in the fused ranking.
+fn fusion_explained(candidate: &Candidate<'_>, words: usize) -> Fusion {
+    Fusion {
+        lexical_rank: candidate.words.map(|w| w.rank),
+        lexical_score: candidate.words.map(|w| round(w.group.score)),
+        words_matched: candidate.words.map(|w| w.covered as usize),
+        words,
+        lexical_weight: candidate.words.map(|w| round(w.weight)),
+        semantic_rank: candidate.meaning.map(|m| m.rank),
+        cosine: candidate.meaning.map(|m| round(m.hit.cosine)),
+        standing: candidate.meaning.map(|m| round(m.standing)),
+        semantic_weight: candidate.meaning.map(|m| round(m.weight)),
+        named: candidate.named,
+        fused: round(candidate.score),
     }
-    for (i, hit) in semantic.iter().enumerate() {
-        by_runbook.entry(hit.runbook_id).or_insert(empty).semantic = Some((i + 1, *hit));
-    }
-    let mut fused: Vec<Candidate<'a>> = by_runbook
-        .into_values()
-        .map(|mut c| {
-            c.score = c.lexical.map_or(0.0, |(r, group)| {
-                (group.score / full_lexical).min(1.0) * reciprocal(r, LEXICAL_WEIGHT)
-            }) + c.semantic.map_or(0.0, |(r, hit)| {
-                confidence(hit.cosine) * reciprocal(r, SEMANTIC_WEIGHT)
-            });
-            if c.named {
-                c.score += LEXICAL_WEIGHT + SEMANTIC_WEIGHT;
-            }
-            c
-        })
-        .collect();
-    let rank = |r: Option<usize>| r.unwrap_or(usize::MAX);
-    fused.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| rank(a.lexical.map(|l| l.0)).cmp(&rank(b.lexical.map(|l| l.0))))
-            .then_with(|| rank(a.semantic.map(|s| s.0)).cmp(&rank(b.semantic.map(|s| s.0))))
-    });
-    fused
 }

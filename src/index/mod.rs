@@ -12,6 +12,7 @@ mod collector;
 mod documents;
 mod explain;
 mod facets;
+mod fusion;
 mod hybrid;
 mod lexical;
 mod manifest;
@@ -39,8 +40,8 @@ use tantivy::{
 
 use crate::config::Book;
 use crate::error::{FileProblem, Result};
-pub use hybrid::MIN_COSINE;
-pub(crate) use hybrid::{NEAREST_SECTIONS, Nearest};
+pub use fusion::{NEAR_NONE, STANDING_NONE};
+pub(crate) use hybrid::{NEAREST_SECTIONS, Nearest, Neighbourhood};
 use manifest::Manifest;
 pub use refresh::{Progress, RefreshReport};
 use schema::Fields;

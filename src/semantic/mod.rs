@@ -19,9 +19,9 @@ use serde::Serialize;
 
 use crate::config::Book;
 use crate::error::{Error, Result};
-use crate::index::Nearest;
 use crate::index::SearchIndex;
 use crate::index::SectionSource;
+use crate::index::{Nearest, Neighbourhood};
 use encoder::Encoder;
 use store::{StoreError, VectorStore};
 
@@ -289,9 +289,9 @@ impl Semantic {
         }
     }
 
-    /// The sections nearest in meaning to `text`, nearest first; `None` when semantic search is
-    /// off or unavailable, or no section has a vector yet.
-    pub fn nearest(&self, text: &str, k: usize) -> Option<Vec<Nearest>> {
+    /// The sections nearest in meaning to `text`, nearest first, and how near the others are;
+    /// `None` when semantic search is off or unavailable, or no section has a vector yet.
+    pub fn nearest(&self, text: &str, k: usize) -> Option<Neighbourhood> {
         if !self.is_on() {
             return None;
         }
@@ -307,13 +307,16 @@ impl Semantic {
                 return None;
             }
         };
-        let found = self.read_store(|store| store.nearest(&vector, k));
-        Some(
-            found
+        let found = self.read_store(|store| store.neighbours(&vector, k));
+        Some(Neighbourhood {
+            nearest: found
+                .nearest
                 .into_iter()
                 .map(|(key, cosine)| Nearest { key, cosine })
                 .collect(),
-        )
+            mean: found.mean,
+            spread: found.spread,
+        })
     }
 
     /// Computes the vectors of the sections of `index` that have none, and drops those of

@@ -31,6 +31,16 @@ pub enum StoreError {
     Unusable { path: String, problem: String },
 }
 
+/// The vectors nearest to a query, and the spread of its cosines over the whole store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Neighbours {
+    /// (content key, cosine), nearest first.
+    pub nearest: Vec<(u64, f32)>,
+    /// Mean and standard deviation of the query's cosine to every vector in the store.
+    pub mean: f32,
+    pub spread: f32,
+}
+
 /// Sentence vectors by section content key.
 #[derive(Debug, Clone)]
 pub struct VectorStore {
@@ -111,15 +121,27 @@ impl VectorStore {
 
     /// The `k` vectors nearest to `query` (a unit vector), nearest first, with their cosines.
     pub fn nearest(&self, query: &[f32], k: usize) -> Vec<(u64, f32)> {
-        if query.len() != self.dims || k == 0 {
-            return Vec::new();
+        self.neighbours(query, k).nearest
+    }
+
+    /// The `k` vectors nearest to `query` (a unit vector), nearest first, and how the cosines
+    /// of every vector in the store are spread: what "near" means for this query.
+    pub fn neighbours(&self, query: &[f32], k: usize) -> Neighbours {
+        let mut found = Neighbours::default();
+        if query.len() != self.dims || k == 0 || self.keys.is_empty() {
+            return found;
         }
         let (query_scale, query) = quantize(query);
         // A min-heap of the best k so far, on the integer dot product times the scale.
         let mut best: BinaryHeap<std::cmp::Reverse<(OrderedF32, usize)>> =
             BinaryHeap::with_capacity(k + 1);
+        // Sums in f64: thousands of squares of small numbers.
+        let (mut sum, mut squares) = (0.0f64, 0.0f64);
         for (i, vector) in self.values.chunks_exact(self.dims).enumerate() {
             let score = dot(&query, vector) as f32 * self.scales[i];
+            let cosine = f64::from(score * query_scale);
+            sum += cosine;
+            squares += cosine * cosine;
             if best.len() < k {
                 best.push(std::cmp::Reverse((OrderedF32(score), i)));
             } else if best
@@ -130,12 +152,18 @@ impl VectorStore {
                 best.push(std::cmp::Reverse((OrderedF32(score), i)));
             }
         }
-        let mut out: Vec<(u64, f32)> = best
+        let n = self.keys.len() as f64;
+        let mean = sum / n;
+        found.mean = mean as f32;
+        found.spread = (squares / n - mean * mean).max(0.0).sqrt() as f32;
+        found.nearest = best
             .into_iter()
             .map(|std::cmp::Reverse((score, i))| (self.keys[i], score.0 * query_scale))
             .collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        out
+        found
+            .nearest
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        found
     }
 
     /// Reads a vector file written by [`VectorStore::save`] for `model` (any model when
@@ -343,6 +371,22 @@ mod tests {
         assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [1, 2]);
         let exact = 1.0 / (1.0_f32 + 0.04).sqrt();
         assert!((found[0].1 - exact).abs() < 0.01, "{found:?}");
+    }
+
+    #[test]
+    fn neighbours_say_how_the_querys_cosines_spread_over_the_whole_store() {
+        let store = store_of(&[
+            (1, unit(&[1.0, 0.0, 0.0, 0.0])),
+            (2, unit(&[0.0, 1.0, 0.0, 0.0])),
+            (3, unit(&[0.0, 0.0, 1.0, 0.0])),
+        ]);
+        // Cosines 1, 0, 0: mean 1/3, standard deviation sqrt(2)/3, though only one is returned.
+        let found = store.neighbours(&unit(&[1.0, 0.0, 0.0, 0.0]), 1);
+        assert_eq!(found.nearest.len(), 1);
+        assert!((found.mean - 1.0 / 3.0).abs() < 0.01, "{found:?}");
+        assert!((found.spread - 2f32.sqrt() / 3.0).abs() < 0.01, "{found:?}");
+        let empty = VectorStore::new("test-model", 4).neighbours(&unit(&[1.0, 0.0, 0.0, 0.0]), 5);
+        assert_eq!(empty, Neighbours::default());
     }
 
     #[test]

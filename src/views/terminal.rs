@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 use crate::knowledge_base::RefreshReport;
 use crate::lint::{Report, Severity};
 use crate::misses::{Miss, MissKind};
-use crate::results::{Explanation, Facets, RunbookDetails, SearchResults};
+use crate::results::{Explanation, Facets, Fusion, RunbookDetails, SearchResults};
 use crate::runbook::Hosting;
 use crate::runbook::facts::display_value;
 use crate::views::reach::{self, Reach};
@@ -196,13 +196,23 @@ pub fn misses(misses: &[Miss]) -> String {
     out
 }
 
-/// `--explain`: the score's parts, then each word's matches per field.
+/// `--explain`: how the words and meaning were fused (when both ranked), the words' score's
+/// parts, then each word's matches per field.
 fn explanation(out: &mut String, score: f32, e: &Explanation) {
     let part = |s: Option<f32>| s.map_or_else(|| "no match".to_string(), |s| format!("{s:.2}"));
+    if let Some(fusion) = &e.fusion {
+        let _ = writeln!(out, "{INDENT}{}{}{:#}", dim(), fusion_line(fusion), dim());
+    }
+    // Fused, the hit's score is the fusion's; the words' own score is what follows.
+    let (label, words_score) = match &e.fusion {
+        Some(f) => ("words", f.lexical_score),
+        None => ("score", Some(score)),
+    };
     let _ = writeln!(
         out,
-        "{INDENT}{}score {score:.2} = runbook {} + {} × section {}{:#}",
+        "{INDENT}{}{label} {} = runbook {} + {} × section {}{:#}",
         dim(),
+        part(words_score),
         part(e.runbook),
         e.section_weight,
         part(e.section),
@@ -230,6 +240,28 @@ fn explanation(out: &mut String, score: f32, e: &Explanation) {
             dim()
         );
     }
+}
+
+/// The fused score's terms: each ranking's place, the weight its evidence earned and why.
+fn fusion_line(f: &Fusion) -> String {
+    let words = match (f.lexical_rank, f.lexical_weight) {
+        (Some(rank), Some(weight)) => format!(
+            "words #{rank} × {weight:.2} ({} of {} words)",
+            f.words_matched.unwrap_or(0),
+            f.words
+        ),
+        _ => "words: not found".to_string(),
+    };
+    let meaning = match (f.semantic_rank, f.semantic_weight) {
+        (Some(rank), Some(weight)) => format!(
+            "meaning #{rank} × {weight:.2} (cosine {:.2}, {:.1} sd above this query's mean)",
+            f.cosine.unwrap_or(0.0),
+            f.standing.unwrap_or(0.0)
+        ),
+        _ => "meaning: not near".to_string(),
+    };
+    let named = if f.named { " · named exactly" } else { "" };
+    format!("fused {:.2}: {words}; {meaning}{named}", f.fused)
 }
 
 /// `runbook show` output: the fact card, hosting first, then the chosen section.

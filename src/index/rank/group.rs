@@ -191,6 +191,23 @@ impl Group {
         Some(score)
     }
 
+    /// Which query words (bit `i` for word `i`) the runbook has anywhere: in its own fields, a
+    /// section, or as one of its exact names. A query keeps at most 32 words.
+    pub(super) fn covered_words(&self) -> u32 {
+        self.runbook_words
+            .iter()
+            .zip(&self.section_words)
+            .zip(&self.exact)
+            .enumerate()
+            .filter(|(_, ((own, sections), exact))| own.is_some() || sections.is_some() || **exact)
+            .fold(0, |mask, (i, _)| {
+                mask | u32::try_from(i)
+                    .ok()
+                    .and_then(|i| 1u32.checked_shl(i))
+                    .unwrap_or(0)
+            })
+    }
+
     /// Whether a word or a name of the query matched anywhere in the runbook.
     pub(super) fn has_positive(&self) -> bool {
         self.runbook_words.iter().any(Option::is_some)
@@ -262,6 +279,21 @@ mod tests {
         );
         // The best section is the one with the best score of its own.
         assert_eq!(g.best, Some((WORD_MATCHED + 4.0, 3)));
+    }
+
+    #[test]
+    fn the_words_a_runbook_covers_are_counted_wherever_they_matched() {
+        let mut g = group_of(3, 0);
+        g.add(1, false, &section(&[None, Some(1.0), None]), false);
+        assert_eq!(g.covered_words(), 0b010);
+        g.add(2, true, &section(&[Some(2.0), None, None]), false);
+        assert_eq!(
+            g.covered_words(),
+            0b011,
+            "the runbook's own fields count too"
+        );
+        g.exact[2] = true;
+        assert_eq!(g.covered_words(), 0b111, "and its exact names");
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct BestSection {
     pub score: Score,
     /// The document to show: the best section, else the whole-runbook document.
     pub doc: DocAddress,
+    /// Which query words the runbook has somewhere (bit `i` for word `i`), as text or as a name.
+    pub covered: u32,
     /// The parts of `score`.
     pub parts: ScoreParts,
 }

@@ -235,6 +235,7 @@ impl SegmentRanking<'_> {
             runbook_id,
             score,
             doc,
+            covered: group.covered_words(),
             parts: ScoreParts {
                 runbook: Some((runbook_score, at(runbook_doc))),
                 section,
