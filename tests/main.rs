@@ -16,6 +16,7 @@ mod cli;
 mod corpora;
 mod corpus_generator;
 mod deploy;
+mod desk_quality;
 mod faults;
 mod flood;
 mod history;
