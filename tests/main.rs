@@ -17,6 +17,7 @@ mod corpora;
 mod corpus_generator;
 mod deploy;
 mod faults;
+mod fill;
 mod flood;
 mod history;
 mod hostile_requests;
