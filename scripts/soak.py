@@ -3,10 +3,16 @@
 
     python3 scripts/soak.py                      # the full run: 10,000 runbooks, 30 minutes
     python3 scripts/soak.py --ci --binary target/debug/runbook    # the 60-second variant
+    python3 scripts/soak.py --words-only         # search by words only (semantic = false)
 
-What runs at the same time, for --duration seconds:
+The default configuration, sentence model on, is what is soaked: the runbooks are indexed with
+`runbook index --no-vectors`, so the server computes every section's vector in the background
+while it is searched. First, for --compare seconds, the same load and writer run against the
+same knowledge base served with `semantic = false`: the words-only figure that the searches per
+second during the fill are compared with (target: at least half of it). Then, for --duration
+seconds, with the model on (no kill in the first --compare seconds, the window measured):
 
-- `runbook serve` with the folder watcher on, over N generated runbooks (search by meaning off),
+- `runbook serve` with the folder watcher on, over N generated runbooks,
   killed with SIGKILL every --kill-every seconds (+-20%) and restarted at once;
 - HTTP search load: --connections keep-alive connections sending `/api/search` requests, every
   query new (a counter word excluded with `-zzqN`, as benches/wrk-uncached.lua does);
@@ -14,7 +20,8 @@ What runs at the same time, for --duration seconds:
   over the runbook), adds, renames (os.rename, as `git mv`) and deletes runbooks, and every
   --burst-every seconds changes 300 files at once, as a `git pull` does;
 - `runbook check` and `runbook search` from the command line against the same root;
-- a sampler reading the server's VmRSS from /proc every --rss-every seconds.
+- a sampler reading the server's VmRSS from /proc every --rss-every seconds, and (model on) its
+  /healthz `semantic` figures (sections, embedded) every second.
 
 Then the writer stops, the index settles, and every runbook on disk is searched for the word
 only it contains (`uniq<ID>marker`), every edited one also for the word of its last edit, and
@@ -43,7 +50,11 @@ Pass criteria (exit 0; any failing one exits 1, a setup problem exits 2):
    are printed too; --kill-every 0 keeps one server lifetime for the whole run.
 
 The figures are printed at the end and, with --json FILE, written as JSON with every RSS
-sample. A run that failed (or --keep) leaves the knowledge base and every server lifetime's log
+sample. With the model on it also prints: searches per second during the fill against the
+words-only phase (and their ratio, target >= 0.5), search latency p50/p99 in both, the fill's
+rate in sections per second, the time until every section had its vector, and the peak RSS
+against 250 MiB; outside --ci (a debug build is not what the targets are for) the ratio and the
+peak RSS are pass criteria too. A run that failed (or --keep) leaves the knowledge base and every server lifetime's log
 (serve-N.log) in the folder named at the start.
 """
 
@@ -332,6 +343,19 @@ class Load:
         self.failures: list[tuple[float, float, str]] = []  # (start, end, what)
         self.fail_lock = threading.Lock()
         self.latencies: list[float] = []
+        self.answered: list[tuple[float, float]] = []  # (answered at, latency) of every response
+
+    def window(self, start: float, end: float) -> dict:
+        """Searches answered between two moments: per second, and their latency."""
+        with self.fail_lock:
+            mine = [latency for at, latency in self.answered if start <= at < end]
+        return {
+            "seconds": round(end - start, 1),
+            "answered": len(mine),
+            "per_s": round(len(mine) / max(1e-9, end - start), 1),
+            "latency_ms_p50": round(percentile(mine, 0.5) * 1000, 1),
+            "latency_ms_p99": round(percentile(mine, 0.99) * 1000, 1),
+        }
 
     def next_query(self, rng: random.Random) -> str:
         with self.counter_lock:
@@ -356,6 +380,7 @@ class Load:
         rng = random.Random(self.args.seed * 1000 + n)
         conn = None
         latencies = []
+        answered = []
         while not self.stop.is_set():
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.args.request_timeout)
@@ -378,6 +403,7 @@ class Load:
                 continue
             ended = now()
             latencies.append(ended - started)
+            answered.append((ended, ended - started))
             cls = status_class(status)
             self.stats.add(f"load.{cls}")
             if cls == "5xx":
@@ -394,6 +420,7 @@ class Load:
             conn.close()
         with self.fail_lock:
             self.latencies.extend(latencies)
+            self.answered.extend(answered)
 
 
 # --- the writer -------------------------------------------------------------------------------
@@ -771,14 +798,9 @@ def end_checks(args, server: Server, truth: Truth, stats: Stats) -> dict:
 # --- main -------------------------------------------------------------------------------------
 
 
-def generate(root: Path, n: int, truth: Truth, seed: int) -> None:
+def generate(root: Path, n: int, truth: Truth, seed: int, semantic: bool) -> None:
     (root / "runbooks").mkdir(parents=True)
-    (root / "book.toml").write_text(
-        '[book]\ntitle = "Soak"\nsrc = "runbooks"\n\n'
-        "[preprocessor.runbook]\n"
-        "# words only: the sentence model would take hours to embed this many sections\n"
-        "semantic = false\n"
-    )
+    configure(root, semantic)
     rng = random.Random(seed)
     today = datetime.date.today().isoformat()
     for i in range(n):
@@ -788,6 +810,108 @@ def generate(root: Path, n: int, truth: Truth, seed: int) -> None:
         path.write_text(runbook_text(i, rng, today))
         truth.live[i] = [rel, 0]
     truth.next_id = n
+
+
+def configure(root: Path, semantic: bool) -> None:
+    """book.toml: the default configuration (sentence model on), or words only."""
+    (root / "book.toml").write_text(
+        '[book]\ntitle = "Soak"\nsrc = "runbooks"\n\n'
+        "[preprocessor.runbook]\n"
+        + ("" if semantic else "semantic = false\n")
+    )
+
+
+def sample_semantic(server: Server, samples: list, stop: threading.Event, every: float) -> None:
+    """(time, lifetime, state, sections, embedded) from /healthz, while the server is up."""
+    while not stop.is_set():
+        _, lifetime, ready_at = server.current()
+        if ready_at:
+            health = server.health(timeout=5) or {}
+            semantic = health.get("semantic") or {}
+            if "sections" in semantic:
+                samples.append((now(), lifetime, semantic.get("state"), semantic["sections"],
+                                semantic.get("embedded", 0)))
+        stop.wait(every)
+
+
+def words_only_phase(args, root: Path, workdir: Path, truth: Truth) -> dict:
+    """The same load and writer, for --compare seconds, against the same knowledge base served
+    with `semantic = false`: the figure the model's is measured against, in the same run."""
+    configure(root, semantic=False)
+    stats = Stats()
+    logs = workdir / "words-only"
+    logs.mkdir(exist_ok=True)
+    port = free_port()
+    server = Server(args, root, port, logs, stats)
+    stop_load, stop_writer, stop_side = threading.Event(), threading.Event(), threading.Event()
+    load = Load(args, port, truth, stats, stop_load)
+    writer = Writer(args, truth, stats, stop_writer)
+    writer.rng.seed(args.seed + 5)  # not the main phase's sequence of writes again
+    rss: list = []
+    try:
+        server.start()
+        start = now()
+        end = start + args.compare
+        threads = [threading.Thread(target=load.worker, args=(n,), daemon=True) for n in range(args.connections)]
+        threads.append(threading.Thread(target=sample_rss, args=(server, rss, stop_side, 1.0), daemon=True))
+        threads.append(threading.Thread(target=writer.run, args=(end,), daemon=True))
+        for t in threads:
+            t.start()
+        while now() < end:
+            time.sleep(0.2)
+        stop_writer.set()
+        stop_load.set()
+        stop_side.set()
+        for t in threads:
+            t.join()
+        figures = load.window(start, end)
+    finally:
+        stop_writer.set()
+        stop_load.set()
+        stop_side.set()
+        server.stop()
+        configure(root, semantic=True)
+    figures["errors"] = stats.get("load.5xx") + stats.get("load.other") + stats.get("load.conn_fail")
+    figures["writes"] = sum(stats.get("write." + op) for op, _ in OPS)
+    figures["peak_rss_mib"] = round(max((x[4] for x in rss), default=0) / 1024, 1)
+    return figures
+
+
+def fill_figures(args, samples: list, load: Load, start: float, end: float, words_only: dict,
+                 rss: list) -> dict:
+    """The model's figures: searches during the fill against words only, the fill's rate, the
+    time until every section had its vector, peak RSS."""
+    window_end = start + args.compare
+    during = load.window(start, window_end)
+    in_window = [x for x in samples if start <= x[0] < window_end and x[1] == 0]
+    filling = [x for x in in_window if x[4] < x[3]]
+    rate = None
+    if len(in_window) >= 2:
+        first, last = in_window[0], in_window[-1]
+        rate = (last[4] - first[4]) / max(1e-9, last[0] - first[0])
+    complete = next((x for x in samples if x[2] == "ready" and x[4] >= x[3]), None)
+    last = samples[-1] if samples else None
+    peak = max((x[4] for x in rss), default=0) / 1024
+    ratio = during["per_s"] / words_only["per_s"] if words_only.get("per_s") else 0.0
+    return {
+        "words_only": words_only,
+        "during_fill": during,
+        "ratio": round(ratio, 2),
+        "ratio_target": 0.5,
+        "fill_running_in_window": f"{len(filling)}/{len(in_window)} samples",
+        "fill_rate_in_window_per_s": round(rate, 1) if rate is not None else None,
+        "sections_at_start": in_window[0][3] if in_window else None,
+        "embedded_at_start": in_window[0][4] if in_window else None,
+        "embedded_at_window_end": in_window[-1][4] if in_window else None,
+        "fully_embedded_after_s": round(complete[0] - start, 1) if complete else None,
+        "fully_embedded_lifetime": complete[1] if complete else None,
+        "embedded_at_end": [last[4], last[3]] if last else None,
+        # sections with a vector per second of the run, kills and their lost work included
+        "fill_rate_overall_per_s": round((complete or last)[4] / max(1e-9, (complete or last)[0] - start), 1)
+        if last else None,
+        "peak_rss_mib": round(peak, 1),
+        "peak_rss_target_mib": 250,
+    }
 
 
 def first_reindex(log: Path) -> dict | None:
@@ -857,6 +981,10 @@ def parse_args(argv=None):
                    help="do not fail when `runbook check` exits 1 only because files it listed were "
                         "deleted or renamed away before it read them (counted and printed either way)")
     p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--words-only", action="store_true",
+                   help="serve with semantic = false (search by words only), as runs before the model was soaked")
+    p.add_argument("--compare", type=float,
+                   help="seconds of the words-only phase, and of the measured window of the fill after it (60; --ci 15)")
     p.add_argument("--ci", action="store_true",
                    help="the short variant: 2000 runbooks, 60 s, a kill every 20 s, a burst every 20 s")
     p.add_argument("--workdir", type=Path, help="where to generate the root (default: a new temp folder)")
@@ -868,10 +996,10 @@ def parse_args(argv=None):
     p.add_argument("--settle-timeout", type=float, default=120.0)
     args = p.parse_args(argv)
     defaults = ({"runbooks": 2000, "duration": 60, "kill_every": 20, "burst_every": 20, "warmup": 8,
-                 "rss_tolerance": 1.5}
+                 "rss_tolerance": 1.5, "compare": 15}
                 if args.ci else
                 {"runbooks": 10000, "duration": 1800, "kill_every": 180, "burst_every": 150, "warmup": 45,
-                 "rss_tolerance": 1.2})
+                 "rss_tolerance": 1.2, "compare": 60})
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -893,26 +1021,42 @@ def main(argv=None) -> int:
     mtime = datetime.datetime.fromtimestamp(args.binary.stat().st_mtime, datetime.timezone.utc)
     print(f"soak: binary {args.binary} (built {mtime:%Y-%m-%d %H:%M} UTC); data in {workdir}", flush=True)
     kills = f"kill -9 every ~{args.kill_every:.0f} s" if args.kill_every > 0 else "no kill -9"
+    model = "search by words only (semantic = false)" if args.words_only else \
+        f"sentence model on (words-only comparison first, {args.compare:.0f} s)"
+    print(f"soak: {model}", flush=True)
     print(f"soak: {args.runbooks} runbooks, {args.duration:.0f} s, {kills}, "
           f"a burst of 300 files every ~{args.burst_every:.0f} s, {args.writes_per_sec:g} writes/s, "
           f"{args.connections} connections, seed {args.seed}", flush=True)
 
     t0 = now()
-    generate(root, args.runbooks, truth, args.seed)
+    generate(root, args.runbooks, truth, args.seed, semantic=not args.words_only)
     generated_s = now() - t0
     t0 = now()
-    built = subprocess.run([str(args.binary), "--root", str(root), "index"], env=cli_env(),
-                           capture_output=True)
+    # No vectors: the server computes them in the background, under the load, as it would
+    # after a deployment or a large pull.
+    built = subprocess.run([str(args.binary), "--root", str(root), "index", "--no-vectors"],
+                           env=cli_env(), capture_output=True)
     index_s = now() - t0
     if built.returncode != 0:
         print(f"soak: runbook index failed: {built.stderr.decode()[-2000:]}", file=sys.stderr)
         return 2
     print(f"soak: generated in {generated_s:.1f} s, indexed by `runbook index` in {index_s:.1f} s", flush=True)
+    words_only = None
+    if not args.words_only:
+        try:
+            words_only = words_only_phase(args, root, workdir, truth)
+        except SetupError as e:
+            print(f"soak: the words-only phase failed: {e}", file=sys.stderr)
+            return 2
+        print(f"soak: words only, {words_only['seconds']} s: {words_only['per_s']} searches/s, "
+              f"p50 {words_only['latency_ms_p50']} ms, p99 {words_only['latency_ms_p99']} ms, "
+              f"peak RSS {words_only['peak_rss_mib']} MiB; now the model on", flush=True)
 
     port = free_port()
     server = Server(args, root, port, workdir, stats)
     stop_load, stop_writer, stop_side = threading.Event(), threading.Event(), threading.Event()
     rss_samples: list = []
+    semantic_samples: list = []
     load = Load(args, port, truth, stats, stop_load)
     writer = Writer(args, truth, stats, stop_writer)
     cli = Cli(args, root, truth, stats, stop_side)
@@ -928,13 +1072,18 @@ def main(argv=None) -> int:
         threads = [threading.Thread(target=load.worker, args=(n,), daemon=True) for n in range(args.connections)]
         threads.append(threading.Thread(target=sample_rss, args=(server, rss_samples, stop_side, args.rss_every), daemon=True))
         threads.append(threading.Thread(target=cli.run, daemon=True))
+        if not args.words_only:
+            threads.append(threading.Thread(target=sample_semantic, args=(server, semantic_samples, stop_side, 1.0),
+                                            daemon=True))
         writer_thread = threading.Thread(target=writer.run, args=(end,), daemon=True)
         for t in threads + [writer_thread]:
             t.start()
 
         # the supervisor: kills, restarts, notices crashes, reports progress
         kill_rng = random.Random(args.seed + 3)
-        next_kill = start + args.kill_every * kill_rng.uniform(0.8, 1.2) if args.kill_every > 0 else float("inf")
+        # no kill while the searches during the fill are measured against the words-only phase
+        measured = 0 if args.words_only else args.compare
+        next_kill = start + measured + args.kill_every * kill_rng.uniform(0.8, 1.2) if args.kill_every > 0 else float("inf")
         next_report = start + min(60, args.duration / 4)
         while now() < end:
             server.check_alive()
@@ -1092,6 +1241,14 @@ def main(argv=None) -> int:
         "RSS did not grow": bool(rss.get("ok")),
         "at least one kill": len(server.windows) >= 1 or args.kill_every <= 0,
     }
+    if words_only is not None:
+        model = fill_figures(args, semantic_samples, load, start, load_end, words_only, rss_samples)
+        figures["model"] = model
+        figures["semantic_samples"] = [[round(x[0] - start, 1), *x[1:]] for x in semantic_samples]
+        if not args.ci:  # a debug build's speed and memory are not what the targets are for
+            criteria["searches during the fill >= 0.5 x words only"] = model["ratio"] >= model["ratio_target"]
+            criteria["peak RSS with the model <= 250 MiB"] = model["peak_rss_mib"] <= model["peak_rss_target_mib"]
+        criteria["the fill ran during the measured window"] = model["fill_running_in_window"].split("/")[0] not in ("0", "")
     figures["criteria"] = criteria
     print_summary(figures)
     if args.json:
@@ -1178,6 +1335,24 @@ def print_summary(f: dict) -> None:
         lines.append(f"  connection failure outside a kill window: {fail}")
     for crash in f["crashes"]:
         lines.append(f"  crash: {crash}")
+    if "model" in f:
+        m, w, d = f["model"], f["model"]["words_only"], f["model"]["during_fill"]
+        lines += [
+            f"words only          {w['seconds']} s before, same load and writer ({w['writes']} writes): "
+            f"{w['per_s']} searches/s, p50 {w['latency_ms_p50']} ms, p99 {w['latency_ms_p99']} ms, "
+            f"peak RSS {w['peak_rss_mib']} MiB, {w['errors']} failed",
+            f"model on, filling   first {d['seconds']} s: {d['per_s']} searches/s, p50 {d['latency_ms_p50']} ms, "
+            f"p99 {d['latency_ms_p99']} ms; the fill ran in {m['fill_running_in_window']} of the window",
+            f"searches/s ratio    {m['ratio']:.2f} of words only (target >= {m['ratio_target']})",
+            f"fill                {m['fill_rate_in_window_per_s']} sections/s under that load "
+            f"({m['embedded_at_start']} -> {m['embedded_at_window_end']} of {m['sections_at_start']}); "
+            + (f"every section had its vector {m['fully_embedded_after_s']} s after the start (lifetime "
+               f"#{m['fully_embedded_lifetime']})" if m["fully_embedded_after_s"] is not None else
+               f"not every section had its vector by the end ({m['embedded_at_end'][0]} of {m['embedded_at_end'][1]})"
+               if m["embedded_at_end"] else "no /healthz figures")
+            + f"; {m['fill_rate_overall_per_s']} sections/s over the run, kills included",
+            f"peak RSS, model on  {m['peak_rss_mib']} MiB (target <= {m['peak_rss_target_mib']} MiB)",
+        ]
     if f["setup_error"]:
         lines.append(f"setup error         {f['setup_error']}")
     lines.append("criteria            " + "; ".join(f"{k}: {'ok' if v else 'FAILED'}" for k, v in f["criteria"].items()))

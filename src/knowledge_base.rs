@@ -21,7 +21,9 @@ use crate::results::{
 };
 use crate::runbook::Runbook;
 use crate::semantic::{self, Semantic};
-pub use crate::semantic::{FillReport, State as SemanticState, Status as SemanticStatus};
+pub use crate::semantic::{
+    FillReport, Searching, State as SemanticState, Status as SemanticStatus,
+};
 use crate::source;
 pub use crate::source::BackgroundListing;
 
@@ -181,6 +183,8 @@ impl KnowledgeBase {
         explain: bool,
         now: DateTime<Utc>,
     ) -> Result<SearchResults> {
+        // The whole search, its model call and its ranking, goes before a background fill.
+        let _searching = self.semantic.searching();
         let index = self.index();
         let mut results = match mode {
             SearchMode::Lexical => index.search_with(query, limit, explain)?,
@@ -275,10 +279,24 @@ impl KnowledgeBase {
         self.semantic.is_on() && self.index().semantic_text(query).is_some()
     }
 
-    /// Computes the sentence vectors the index's sections lack. With `at_most`, does nothing
-    /// when more than that many are missing. `progress(done, total)` in sections.
+    /// Computes the sentence vectors the index's sections lack, on every core. With `at_most`,
+    /// does nothing when more than that many are missing. `progress(done, total)` in sections.
     pub fn embed(&self, at_most: Option<usize>, progress: Progress) -> Result<FillReport> {
-        self.semantic.fill(&self.index(), at_most, progress)
+        let mode = crate::semantic::FillMode::Foreground;
+        self.semantic.fill(&self.index(), at_most, mode, progress)
+    }
+
+    /// The same behind searches, as a server computes them: on one core fewer than the machine
+    /// has, at the lowest priority, and no batch started while a search is in flight.
+    pub fn embed_in_background(&self, progress: Progress) -> Result<FillReport> {
+        let mode = crate::semantic::FillMode::Background;
+        self.semantic.fill(&self.index(), None, mode, progress)
+    }
+
+    /// Counts a search as in flight until the returned value is dropped (every search does so
+    /// itself): a background fill starts no batch meanwhile.
+    pub fn searching(&self) -> Searching<'_> {
+        self.semantic.searching()
     }
 
     /// Stops computing sentence vectors (after the current batch, which is saved): the process

@@ -78,8 +78,41 @@ pub fn stream<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     work: impl Fn(&T) -> R + Sync,
+    consume: impl FnMut(R) -> ControlFlow<()>,
+) {
+    let spawn = Spawn {
+        threads,
+        name: "runbook-worker",
+        start: &|| {},
+    };
+    stream_on(spawn, items, work, consume);
+}
+
+/// How [`stream_on`] starts its threads.
+pub struct Spawn<'a> {
+    /// At most this many (and at least one).
+    pub threads: usize,
+    /// Each thread is named `{name}-{i}` (what `top -H` and `/proc/PID/task/*/comm` show).
+    pub name: &'a str,
+    /// Run first on each new thread, never on the caller's: a setting that cannot be undone,
+    /// such as a lower priority, stays with the threads that end with the work.
+    pub start: &'a (dyn Fn() + Sync),
+}
+
+/// [`stream`] on threads started as `spawn` says. Unlike [`map`], the calling thread only
+/// consumes: it keeps its own settings whatever `spawn.start` does (unless no thread can be
+/// started at all, when it does the work itself, without `start`).
+pub fn stream_on<T: Sync, R: Send>(
+    spawn: Spawn<'_>,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
     mut consume: impl FnMut(R) -> ControlFlow<()>,
 ) {
+    let Spawn {
+        threads,
+        name,
+        start,
+    } = spawn;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     // Bounded, so fast workers wait for a slow consumer instead of piling results up in memory.
@@ -91,8 +124,9 @@ pub fn stream<T: Sync, R: Send>(
             .filter_map(|i| {
                 let sender = sender.clone();
                 thread::Builder::new()
-                    .name(format!("runbook-worker-{i}"))
+                    .name(format!("{name}-{i}"))
                     .spawn_scoped(scope, move || {
+                        start();
                         while !stop.load(Ordering::Relaxed)
                             && let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed))
                         {
@@ -236,6 +270,43 @@ mod tests {
         assert_eq!(taken, 5);
         // At most the channel's capacity and one item per thread were worked on beyond those.
         assert!(worked.load(Ordering::Relaxed) <= 5 + 64 + 2 + 2);
+    }
+
+    #[test]
+    fn stream_on_starts_every_thread_of_its_own_and_never_the_callers() {
+        let caller = thread::current().id();
+        let started = Mutex::new(Vec::new());
+        let items: Vec<u32> = (0..50).collect();
+        let mut names = Vec::new();
+        let spawn = Spawn {
+            threads: 3,
+            name: "runbook-test",
+            start: &|| {
+                let me = thread::current();
+                started
+                    .lock()
+                    .unwrap()
+                    .push((me.id(), me.name().map(str::to_string)));
+            },
+        };
+        stream_on(
+            spawn,
+            &items,
+            |_| thread::current().name().map(str::to_string),
+            |name| {
+                names.push(name);
+                ControlFlow::Continue(())
+            },
+        );
+        let started = started.into_inner().unwrap();
+        assert_eq!(started.len(), 3);
+        assert!(started.iter().all(|(id, _)| *id != caller));
+        assert_eq!(names.len(), 50);
+        assert!(
+            names
+                .iter()
+                .all(|n| n.as_deref().is_some_and(|n| n.starts_with("runbook-test-")))
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod corpus_generator;
 mod deploy;
 mod desk_quality;
 mod faults;
+mod fill;
 mod flood;
 mod history;
 mod hostile_requests;

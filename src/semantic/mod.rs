@@ -6,10 +6,15 @@
 //! it, and nothing fails. Vectors are a cache like the index: keyed by each section's content
 //! hash (`section_key` in the index's documents), so a refresh embeds only the sections whose
 //! words changed and a restart embeds nothing. A search uses whatever vectors exist.
+//!
+//! A server fills in the background, behind its searches ([`FillMode::Background`], see
+//! [`yielding`]); `runbook index` fills in the foreground, on every core.
 
 pub mod encoder;
 pub mod store;
+pub mod yielding;
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -24,6 +29,8 @@ use crate::index::SectionSource;
 use crate::index::{Nearest, Neighbourhood};
 use encoder::Encoder;
 use store::{StoreError, VectorStore};
+use yielding::Searches;
+pub use yielding::Searching;
 
 /// The vector cache's file name in the state folder.
 pub const VECTORS_FILE: &str = "vectors.bin";
@@ -33,6 +40,10 @@ pub const VECTORS_FILE: &str = "vectors.bin";
 const BATCH: usize = 4;
 /// Threads computing vectors at most.
 const MAX_THREADS: usize = 8;
+/// What the threads of a background fill are called (`top -H`, `/proc/PID/task/*/comm`, which
+/// keeps 15 bytes of it: `runbook-bgfill-`), and those of a foreground one.
+pub const BACKGROUND_FILL_THREAD: &str = "runbook-bgfill";
+const FOREGROUND_FILL_THREAD: &str = "runbook-embed";
 /// How often a long fill saves what it has, so a stopped server loses little work.
 const SAVE_EVERY: Duration = Duration::from_secs(30);
 /// Most bytes of a section's text given to the model: its window is 256 tokens, which even
@@ -75,6 +86,16 @@ pub struct Status {
     /// Sections in the index, and how many of them have a vector (as of the last fill).
     pub sections: usize,
     pub embedded: usize,
+}
+
+/// How a fill shares the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillMode {
+    /// Every core, at the caller's priority: `runbook index`, whose user waits for it.
+    Foreground,
+    /// Behind the searches of a server: on one core fewer than the machine has (at least one),
+    /// at the lowest OS priority, and no batch starts while a search is in flight.
+    Background,
 }
 
 /// What a fill did.
@@ -124,6 +145,8 @@ pub struct Semantic {
     embedded: AtomicUsize,
     /// Bumped whenever vectors are added: cached answers computed before are stale.
     version: AtomicU64,
+    /// Searches in flight, which a background fill waits on.
+    searches: Searches,
 }
 
 impl Semantic {
@@ -144,6 +167,7 @@ impl Semantic {
             sections: AtomicUsize::new(0),
             embedded: AtomicUsize::new(0),
             version: AtomicU64::new(0),
+            searches: Searches::default(),
         }
     }
 
@@ -162,6 +186,12 @@ impl Semantic {
     /// later ones from starting: the process is stopping.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Counts a search as in flight until the returned value is dropped: a background fill
+    /// starts no batch meanwhile, so the search has the cores.
+    pub fn searching(&self) -> Searching<'_> {
+        self.searches.begin()
     }
 
     /// Changes whenever vectors were added.
@@ -249,6 +279,11 @@ impl Semantic {
 
     /// Drops vectors computed by another model than `encoder`'s: they are not comparable.
     fn keep_only_vectors_of(&self, encoder: &Encoder) {
+        // Every search that uses the model asks: a shared read answers it without making the
+        // searches of other threads wait, as the write below would.
+        if self.read_store(|store| store.model() == encoder.id()) {
+            return;
+        }
         self.with_store(|store| {
             if store.model() != encoder.id() {
                 if !store.is_empty() {
@@ -321,11 +356,13 @@ impl Semantic {
 
     /// Computes the vectors of the sections of `index` that have none, and drops those of
     /// sections that are gone. With `at_most`, embeds nothing when more than that many are
-    /// missing (a one-shot search does not wait minutes). `progress(done, total)`.
+    /// missing (a one-shot search does not wait minutes). `mode` says whether it may take every
+    /// core or must stay behind searches. `progress(done, total)`.
     pub fn fill(
         &self,
         index: &SearchIndex,
         at_most: Option<usize>,
+        mode: FillMode,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<FillReport> {
         let started = Instant::now();
@@ -364,16 +401,16 @@ impl Semantic {
         self.embedded
             .store(keys.len().saturating_sub(missing.len()), Ordering::Release);
         self.filling.store(true, Ordering::Release);
-        let outcome = self.embed_all(&encoder, &missing, &mut report, progress);
+        let outcome = self.embed_all(&encoder, &missing, mode, &mut report, progress);
         self.filling.store(false, Ordering::Release);
-        let unsaved = self.with_store(|store| {
+        let changed = self.with_store(|store| {
             let before = store.len();
             store.retain(|key| keys.contains(&key));
             report.with_vector = store.len();
-            (report.embedded > 0 || store.len() != before).then(|| store.clone())
+            report.embedded > 0 || store.len() != before
         });
-        if let Some(store) = unsaved {
-            self.save_store(&store);
+        if changed {
+            self.save();
         }
         self.embedded
             .store(report.with_vector.min(report.sections), Ordering::Release);
@@ -381,49 +418,98 @@ impl Semantic {
         outcome.map(|()| report)
     }
 
+    /// Encodes `missing` batch by batch on the threads `mode` allows, adding each batch's
+    /// vectors to the store as it is done, so searches use them at once.
     fn embed_all(
         &self,
         encoder: &Encoder,
         missing: &[SectionSource],
+        mode: FillMode,
         report: &mut FillReport,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
-        // candle runs one forward pass on one core: a batch per core keeps them all busy.
-        let threads = crate::parallel::cores(MAX_THREADS);
+        // candle runs one forward pass on one core (see main.rs): a batch per thread.
+        let background = mode == FillMode::Background;
+        let spawn = crate::parallel::Spawn {
+            threads: match mode {
+                FillMode::Foreground => crate::parallel::cores(MAX_THREADS),
+                FillMode::Background => yielding::background_threads(MAX_THREADS),
+            },
+            name: match mode {
+                FillMode::Foreground => FOREGROUND_FILL_THREAD,
+                FillMode::Background => BACKGROUND_FILL_THREAD,
+            },
+            start: if background {
+                &yielding::lower_this_thread
+            } else {
+                &|| {}
+            },
+        };
+        if background {
+            // Whatever the model's libraries start lazily on first use (rayon's pool, which the
+            // tokenizer hands batches to) is started here, at this thread's priority: a thread
+            // inherits its creator's, and searches must never wait on one started by a fill
+            // thread at the lowest.
+            let _ = encoder.encode(&["warm up"]);
+        }
+        let stopping = || self.stopping.load(Ordering::Acquire);
+        let batches: Vec<&[SectionSource]> = missing.chunks(BATCH).collect();
+        let mut failure = None;
         let mut last_save = Instant::now();
         progress(0, missing.len());
-        for round in missing.chunks(BATCH * threads) {
-            if self.stopping.load(Ordering::Acquire) {
-                break;
-            }
-            let batches: Vec<&[SectionSource]> = round.chunks(BATCH).collect();
-            let encoded = crate::parallel::map(&batches, threads, |batch| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::parallel::stream_on(
+            spawn,
+            &batches,
+            |&batch| {
+                if background {
+                    self.searches.wait_for_quiet(yielding::MAX_WAIT, stopping);
+                }
+                if stopping() {
+                    return (batch, Ok(Vec::new()));
+                }
+                let vectors = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     encode_sections(encoder, batch)
                 }))
-                .unwrap_or_else(|_| Err("the encoder panicked".into()))
-            });
-            let mut vectors = Vec::with_capacity(round.len());
-            for batch in encoded {
-                vectors.extend(batch.map_err(Error::Semantic)?);
-            }
-            let save_now = last_save.elapsed() >= SAVE_EVERY;
-            let snapshot = self.with_store(|store| {
-                for (section, vector) in round.iter().zip(&vectors) {
-                    store.insert(section.key, vector);
+                .unwrap_or_else(|_| Err("the encoder panicked".into()));
+                (batch, vectors)
+            },
+            |(batch, vectors)| {
+                let vectors = match vectors {
+                    Ok(vectors) => vectors,
+                    Err(e) => {
+                        failure = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                };
+                // Inserted here, on the caller's thread at its priority: a fill thread the OS
+                // keeps waiting must never hold the lock that searches read the vectors under.
+                self.with_store(|store| {
+                    for (section, vector) in batch.iter().zip(&vectors) {
+                        store.insert(section.key, vector);
+                    }
+                });
+                report.embedded += vectors.len();
+                self.embedded.fetch_add(vectors.len(), Ordering::AcqRel);
+                self.version.fetch_add(1, Ordering::AcqRel);
+                progress(report.embedded, missing.len());
+                if last_save.elapsed() >= SAVE_EVERY {
+                    self.save();
+                    last_save = Instant::now();
                 }
-                save_now.then(|| store.clone())
-            });
-            report.embedded += round.len();
-            self.embedded.fetch_add(round.len(), Ordering::AcqRel);
-            self.version.fetch_add(1, Ordering::AcqRel);
-            progress(report.embedded, missing.len());
-            if let Some(store) = snapshot {
-                self.save_store(&store);
-                last_save = Instant::now();
-            }
-        }
-        Ok(())
+                if stopping() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
+        failure.map_or(Ok(()), |e| Err(Error::Semantic(e)))
+    }
+
+    /// Writes the store to its file. Under a shared read, not from a copy: searches go on
+    /// reading meanwhile, and a copy of every vector would be memory held only to be written.
+    fn save(&self) {
+        self.read_store(|store| self.save_store(store));
     }
 }
 

@@ -120,6 +120,9 @@ impl AppState {
             return Ok(Arc::new(answer));
         }
         let cache = self.cache.clone();
+        // In flight from here, waiting for a core included: a background fill starts no batch
+        // while searches wait for the cores it would take.
+        let _searching = self.kb.searching();
         let results = self
             .blocking(move |kb| {
                 kb.search_at(&query, limit, crate::SearchMode::Hybrid, false, now)
@@ -169,13 +172,14 @@ impl AppState {
     }
 
     /// Computes the sentence vectors that sections lack, logging what it did. Searches go on
-    /// meanwhile, with the vectors that exist.
+    /// meanwhile, first: with the vectors that exist, and ahead of the fill for the cores.
     pub async fn embed(&self) {
         let kb = self.kb.clone();
         if !kb.semantic_status().state.is_on() {
             return;
         }
-        let outcome = tokio::task::spawn_blocking(move || kb.embed(None, &mut |_, _| {})).await;
+        let outcome =
+            tokio::task::spawn_blocking(move || kb.embed_in_background(&mut |_, _| {})).await;
         match outcome {
             Ok(Ok(report)) if report.embedded > 0 => tracing::info!(
                 embedded = report.embedded,
