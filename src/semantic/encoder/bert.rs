@@ -28,30 +28,17 @@ use super::fast_math;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     /// Q8_0 weights, activations quantized per row, integer dot products; GELU and softmax
-    /// through [`fast_math`]'s vectorized approximations.
+    /// through [`fast_math`]'s vectorized approximations. Not the default: its vectors (cosine
+    /// ≥ 0.995 to f32's on real sections) still move the search-quality harness's figures by
+    /// up to 0.08 (one query's rank in a set of 12). Fast only on CPUs with AVX-512 VNNI or
+    /// AVX-VNNI: elsewhere candle's int8 fallback is slower than f32.
     Int8,
     /// f32 weights and activations, candle's GELU and softmax: the arithmetic of the original
-    /// model.
+    /// model, and the default.
     F32,
 }
 
 impl Precision {
-    /// The faster arithmetic on this CPU: int8 where candle's int8 kernel has the integer dot
-    /// product instructions it needs (AVX-512 VNNI or AVX-VNNI, as candle itself checks);
-    /// elsewhere its fallback is slower than f32.
-    pub fn fastest() -> Precision {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let vnni = (is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512vnni"))
-                || (is_x86_feature_detected!("avxvnni") && is_x86_feature_detected!("avx2"));
-            if vnni {
-                return Precision::Int8;
-            }
-        }
-        Precision::F32
-    }
-
     /// How model ids name this arithmetic.
     pub fn label(self) -> &'static str {
         match self {

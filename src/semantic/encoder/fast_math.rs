@@ -114,7 +114,7 @@ fn exp(x: f32) -> f32 {
     // an integer without a call (SSE2 has no rounding instruction) and leaves n in the low bits.
     const ROUNDER: f32 = 12_582_912.0;
     // ln 2 in two parts (Cephes'): n · LN2_HI is exact, so r keeps its low bits.
-    const LN2_HI: f32 = 0.693_359_375;
+    const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
     let x = x.clamp(-87.0, 88.0);
     let shifted = x * std::f32::consts::LOG2_E + ROUNDER;
