@@ -1,10 +1,11 @@
 //! What search by meaning costs, measured in one run on one corpus:
 //!
 //! - sections embedded per second (on all cores, as `runbook index` and `serve` compute them);
-//! - for the int8 arithmetic the model runs in and, as the baseline, the f32 arithmetic on the
-//!   same f16 weights that it replaced: model load, sections per second through the fill's
-//!   scheduling (batches of 4 sections, one per core), one query's encoding, and the ratio of
-//!   each figure to the baseline's;
+//! - for the int8 arithmetic measured as a faster route and, as the baseline, the f32 arithmetic
+//!   the model runs in (on the same f16 weights): model load, sections per second through the
+//!   fill's scheduling (batches of 4 sections, one per core), one query's encoding, and the ratio
+//!   of each figure to the baseline's. The embedding line needs `semantic = true` in the
+//!   corpus's book.toml (gen_corpus writes `false`); the table does not;
 //! - the nearest-section scan over as many vectors as a large knowledge base has
 //!   (`--vectors N`, random unit vectors: the scan's cost does not depend on their values);
 //! - a search as the server runs it, with the model on and with words only, on the same index.
