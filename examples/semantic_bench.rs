@@ -1,22 +1,31 @@
 //! What search by meaning costs, measured in one run on one corpus:
 //!
 //! - sections embedded per second (on all cores, as `runbook index` and `serve` compute them);
-//! - one query's encoding, and the nearest-section scan over as many vectors as a large
-//!   knowledge base has (`--vectors N`, random unit vectors: the scan's cost does not depend on
-//!   their values);
+//! - for the int8 arithmetic measured as a faster route and, as the baseline, the f32 arithmetic
+//!   the model runs in (on the same f16 weights): model load, sections per second through the
+//!   fill's scheduling (batches of 4 sections, one per core), one query's encoding, and the ratio
+//!   of each figure to the baseline's. The embedding line needs `semantic = true` in the
+//!   corpus's book.toml (gen_corpus writes `false`); the table does not;
+//! - the nearest-section scan over as many vectors as a large knowledge base has
+//!   (`--vectors N`, random unit vectors: the scan's cost does not depend on their values);
 //! - a search as the server runs it, with the model on and with words only, on the same index.
 //!
 //! ```sh
 //! cargo run --release --example gen_corpus -- target/bench-corpus-300 300 42
 //! cargo run --release --example semantic_bench -- target/bench-corpus-300 --vectors 80000
+//! # peak memory of a fill alone, one arithmetic per process:
+//! /usr/bin/time -f %M target/release/examples/semantic_bench target/bench-corpus-300 --fill-only int8
+//! /usr/bin/time -f %M target/release/examples/semantic_bench target/bench-corpus-300 --fill-only f32
 //! ```
 //!
 //! The corpus folder is only read; the index and vectors go to a temporary folder.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use runbook::semantic::encoder::{DIMS, Encoder};
+use runbook::semantic::encoder::{DIMS, Encoder, Precision};
+use runbook::semantic::section_text;
 use runbook::semantic::store::VectorStore;
 use runbook::{Book, KnowledgeBase, SearchMode};
 
@@ -32,11 +41,81 @@ const DESCRIBED: &[&str] = &[
     "backup job failed last night",
 ];
 const ROUNDS: usize = 20;
+/// Sections one thread encodes at once in the fill (`semantic::BATCH`).
+const FILL_BATCH: usize = 4;
+/// Model loads timed per arithmetic (the median is printed).
+const LOADS: usize = 5;
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[i].as_secs_f64() * 1000.0
+}
+
+/// One arithmetic's figures.
+struct Route {
+    name: &'static str,
+    load_ms: f64,
+    per_second: f64,
+    query_p50: f64,
+    query_p99: f64,
+}
+
+/// Sections per second through the fill's scheduling: rounds of one batch per core, each batch
+/// one `encode` call on a thread of its own.
+fn fill_rate(encoder: &Encoder, texts: &[String]) -> anyhow::Result<f64> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = Instant::now();
+    for round in texts.chunks(FILL_BATCH * threads) {
+        let batches: Vec<&[String]> = round.chunks(FILL_BATCH).collect();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| -> anyhow::Result<()> {
+                        while let Some(batch) = batches.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                            encoder.encode(&refs)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("an encoding thread panicked"))??;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(texts.len() as f64 / started.elapsed().as_secs_f64())
+}
+
+fn measure(name: &'static str, precision: Precision, texts: &[String]) -> anyhow::Result<Route> {
+    let mut loads = Vec::new();
+    for _ in 0..LOADS {
+        let started = Instant::now();
+        drop(Encoder::bundled_in(precision)?);
+        loads.push(started.elapsed());
+    }
+    let encoder = Encoder::bundled_in(precision)?;
+    let per_second = fill_rate(&encoder, texts)?;
+    let mut encode = Vec::new();
+    for _ in 0..ROUNDS {
+        for query in DESCRIBED {
+            let started = Instant::now();
+            encoder.encode(&[query])?;
+            encode.push(started.elapsed());
+        }
+    }
+    Ok(Route {
+        name,
+        load_ms: percentile(&mut loads, 0.5),
+        per_second,
+        query_p50: percentile(&mut encode, 0.5),
+        query_p99: percentile(&mut encode, 0.99),
+    })
 }
 
 #[allow(unsafe_code)]
@@ -49,14 +128,21 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let mut args = std::env::args().skip(1);
-    let corpus = args
-        .next()
-        .context("usage: semantic_bench CORPUS_DIR [--vectors N]")?;
+    let usage = "usage: semantic_bench CORPUS_DIR [--vectors N] [--fill-only int8|f32]";
+    let corpus = args.next().context(usage)?;
     let mut vectors = 80_000;
+    let mut fill_only = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--vectors" => vectors = args.next().context("--vectors N")?.parse()?,
-            other => bail!("unknown argument {other}"),
+            "--fill-only" => {
+                fill_only = Some(match args.next().as_deref() {
+                    Some("int8") => Precision::Int8,
+                    Some("f32") => Precision::F32,
+                    _ => bail!("--fill-only int8|f32"),
+                })
+            }
+            other => bail!("unknown argument {other}\n{usage}"),
         }
     }
 
@@ -65,6 +151,22 @@ fn main() -> anyhow::Result<()> {
     book.state_dir = state.path().to_path_buf();
     let kb = KnowledgeBase::open(book)?;
     let refresh = kb.refresh(&mut |_, _| {})?;
+    let texts: Vec<String> = kb
+        .index()
+        .sections_without(|_| false)?
+        .iter()
+        .map(section_text)
+        .collect();
+    if let Some(precision) = fill_only {
+        let encoder = Encoder::bundled_in(precision)?;
+        let per_second = fill_rate(&encoder, &texts)?;
+        println!(
+            "{} sections, {}: {per_second:.1} sections/s",
+            texts.len(),
+            encoder.id()
+        );
+        return Ok(());
+    }
     let embedded = kb.embed(None, &mut |_, _| {})?;
     let per_second = embedded.embedded as f64 / embedded.took.as_secs_f64();
     println!(
@@ -72,33 +174,37 @@ fn main() -> anyhow::Result<()> {
         refresh.indexed, embedded.sections
     );
     println!(
-        "embedding: {} sections in {:.1} s = {per_second:.1} sections/s on {} cores (index build of the same runbooks: {:.2} s)",
+        "embedding ({}): {} sections in {:.1} s = {per_second:.1} sections/s on {} cores (index build of the same runbooks: {:.2} s)",
+        kb.semantic_status().model.unwrap_or_default(),
         embedded.embedded,
         embedded.took.as_secs_f64(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         refresh.took.as_secs_f64(),
     );
 
-    let started = Instant::now();
-    let encoder = Encoder::bundled()?;
+    // The baseline first, then the route measured against it; each on the same sections.
+    let baseline = measure("f32 (before)", Precision::F32, &texts)?;
+    let int8 = measure("int8", Precision::Int8, &texts)?;
     println!(
-        "model load (bundled, f16 widened to f32): {:.0} ms",
-        started.elapsed().as_secs_f64() * 1000.0
+        "{:<13} {:>9} {:>11} {:>10} {:>10}",
+        "arithmetic", "load ms", "sections/s", "query p50", "query p99"
     );
-    let mut encode = Vec::new();
-    for _ in 0..ROUNDS {
-        for query in DESCRIBED {
-            let started = Instant::now();
-            encoder.encode(&[query])?;
-            encode.push(started.elapsed());
-        }
+    for route in [&baseline, &int8] {
+        println!(
+            "{:<13} {:>9.1} {:>11.1} {:>10.2} {:>10.2}",
+            route.name, route.load_ms, route.per_second, route.query_p50, route.query_p99
+        );
     }
     println!(
-        "query encoding: p50 {:.2} ms, p95 {:.2} ms",
-        percentile(&mut encode, 0.5),
-        percentile(&mut encode, 0.95)
+        "{:<13} {:>9.2} {:>11.2} {:>10.2} {:>10.2}",
+        "ratio",
+        int8.load_ms / baseline.load_ms,
+        int8.per_second / baseline.per_second,
+        int8.query_p50 / baseline.query_p50,
+        int8.query_p99 / baseline.query_p99
     );
 
+    let encoder = Encoder::bundled()?;
     let mut store = VectorStore::new(encoder.id(), DIMS);
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = || {
