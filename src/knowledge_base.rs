@@ -299,6 +299,12 @@ impl KnowledgeBase {
         self.semantic.searching()
     }
 
+    /// Turns queries into vectors with the faster int8 model where this processor has it: for a
+    /// server, whose cores are shared by many searches (see `Semantic::prefer_fast_queries`).
+    pub fn prefer_fast_query_vectors(&self) {
+        self.semantic.prefer_fast_queries();
+    }
+
     /// Stops computing sentence vectors (after the current batch, which is saved): the process
     /// is stopping.
     pub fn stop_embedding(&self) {

@@ -265,6 +265,23 @@ fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
 }
 
 #[test]
+fn a_server_searches_the_sections_f32_vectors_with_its_faster_query_vectors() {
+    let fixture = kb();
+    let kb = open(&fixture);
+    kb.prefer_fast_query_vectors();
+    for (query, answer) in DESCRIBED {
+        let hits = paths(&kb, query, SearchMode::Hybrid);
+        assert_eq!(hits.first().map(String::as_str), Some(*answer), "{query:?}");
+    }
+    let again = kb.embed(None, &mut |_, _| {}).expect("embed");
+    assert_eq!(
+        (again.embedded, again.with_vector),
+        (0, again.sections),
+        "the sections' vectors are kept: the query model searches the same ones"
+    );
+}
+
+#[test]
 fn a_weak_one_word_match_does_not_outrank_a_section_that_stands_out_in_meaning() {
     let kb = kb();
     let kb = open(&kb);

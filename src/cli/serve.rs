@@ -65,6 +65,7 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
     log_to_stderr();
     crate::knowledge_base::search_on_all_cores();
     let kb = local::open(book)?;
+    kb.prefer_fast_query_vectors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(crate::web::serve(
         std::sync::Arc::new(kb),

@@ -60,6 +60,20 @@ const MAX_BATCH_TEXTS: usize = 32;
 /// short texts batch by the dozen and long ones go two at a time.
 const MAX_BATCH_TOKENS: usize = 512;
 
+/// Whether this processor multiplies int8 fast: candle's int8 kernels use AVX-512 VNNI or
+/// AVX-VNNI, and elsewhere fall back to code slower than f32.
+pub fn int8_is_fast() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni"))
+            || (is_x86_feature_detected!("avxvnni") && is_x86_feature_detected!("avx2"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Name the model is known by in [`Encoder::id`].
 const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 /// The folder the bundled model comes from, named in errors about it.
@@ -170,6 +184,14 @@ pub struct Encoder {
     tokenizer: Tokenizer,
     pad_id: u32,
     id: String,
+    vectors_id: String,
+    precision: Precision,
+}
+
+/// An encoder's own id and that of the vectors it is comparable with.
+struct ModelIds {
+    id: String,
+    vectors: String,
 }
 
 // Callers keep one encoder behind an `Arc` and use it from several threads.
@@ -211,7 +233,10 @@ impl Encoder {
                 tokenizer_path: bundled(TOKENIZER_FILE),
                 config_path: bundled(CONFIG_FILE),
             },
-            model_id(dtype_label, precision, weights_sha),
+            ModelIds {
+                id: model_id(dtype_label, precision, weights_sha),
+                vectors: model_id(dtype_label, Precision::F32, weights_sha),
+            },
             precision,
         )
     }
@@ -259,11 +284,11 @@ impl Encoder {
         let (weights, weights_path) = read_checked(weights_file)?;
         let (tokenizer, tokenizer_path) = read_checked(TOKENIZER_FILE)?;
         let (config, config_path) = read_checked(CONFIG_FILE)?;
-        let id = model_id(
-            dtype_label,
-            precision,
-            lookup(&sums, weights_file, &sums_path)?,
-        );
+        let weights_sha = lookup(&sums, weights_file, &sums_path)?;
+        let id = ModelIds {
+            id: model_id(dtype_label, precision, weights_sha),
+            vectors: model_id(dtype_label, Precision::F32, weights_sha),
+        };
         Self::load(
             ModelBytes {
                 weights: &weights,
@@ -283,6 +308,18 @@ impl Encoder {
     /// vectors it computes); vector caches are keyed by it.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The id of the vectors this encoder's are comparable with: the f32 arithmetic's, whatever
+    /// this encoder's. An int8 query vector lies at cosine ≥ 0.995 of the f32 one, close enough
+    /// to search the f32 vectors of sections with (see [`Precision::Int8`]).
+    pub fn vectors_id(&self) -> &str {
+        &self.vectors_id
+    }
+
+    /// The arithmetic of this encoder's dense layers.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// L2-normalised vectors, one per text, each DIMS long. Texts longer than MAX_TOKENS are cut. Batches internally (sort by length to limit padding).
@@ -332,7 +369,7 @@ impl Encoder {
 
     fn load(
         bytes: ModelBytes<'_>,
-        id: String,
+        ids: ModelIds,
         precision: Precision,
     ) -> Result<Encoder, EncoderError> {
         let config: Config =
@@ -365,7 +402,9 @@ impl Encoder {
             model,
             tokenizer,
             pad_id,
-            id,
+            id: ids.id,
+            vectors_id: ids.vectors,
+            precision,
         })
     }
 
@@ -727,6 +766,10 @@ mod tests {
                 "{id} should carry the start of the weights' sha256"
             );
         }
+        // Both search the same vectors: the f32 arithmetic's.
+        assert_eq!(INT8_ENCODER.vectors_id(), F32_ENCODER.id());
+        assert_eq!(F32_ENCODER.vectors_id(), F32_ENCODER.id());
+        assert_eq!(INT8_ENCODER.precision(), Precision::Int8);
     }
 
     #[test]
