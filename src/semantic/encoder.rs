@@ -41,7 +41,7 @@ mod bert;
 mod fast_math;
 
 use bert::Bert;
-pub use bert::Precision;
+pub use bert::{Precision, int8_is_fast};
 
 /// Dimensions of a sentence vector.
 pub const DIMS: usize = 384;
@@ -59,20 +59,6 @@ const MAX_BATCH_TEXTS: usize = 32;
 /// layer, so 16 texts of 256 tokens need ~50 MB for each of several intermediates. 512 lets
 /// short texts batch by the dozen and long ones go two at a time.
 const MAX_BATCH_TOKENS: usize = 512;
-
-/// Whether this processor multiplies int8 fast: candle's int8 kernels use AVX-512 VNNI or
-/// AVX-VNNI, and elsewhere fall back to code slower than f32.
-pub fn int8_is_fast() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni"))
-            || (is_x86_feature_detected!("avxvnni") && is_x86_feature_detected!("avx2"))
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
 
 /// Name the model is known by in [`Encoder::id`].
 const MODEL_NAME: &str = "all-MiniLM-L6-v2";

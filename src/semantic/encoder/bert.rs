@@ -38,6 +38,20 @@ pub enum Precision {
     F32,
 }
 
+/// Whether this processor multiplies int8 fast: candle's int8 kernels use AVX-512 VNNI or
+/// AVX-VNNI, and elsewhere fall back to code slower than f32.
+pub fn int8_is_fast() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni"))
+            || (is_x86_feature_detected!("avxvnni") && is_x86_feature_detected!("avx2"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 impl Precision {
     /// How model ids name this arithmetic.
     pub fn label(self) -> &'static str {
