@@ -70,11 +70,12 @@ impl SemanticHit {
     }
 }
 
-/// How near every section of the knowledge base is to the query.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Spread {
-    pub(super) mean: f32,
-    pub(super) deviation: f32,
+/// How near every section of the knowledge base is to a query: the mean and standard deviation
+/// of its cosines to all of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Spread {
+    pub mean: f32,
+    pub deviation: f32,
 }
 
 impl Spread {

@@ -47,9 +47,8 @@ pub struct Nearest {
 pub struct Neighbourhood {
     /// Nearest first.
     pub nearest: Vec<Nearest>,
-    /// Mean and standard deviation of the query's cosine to every section.
-    pub mean: f32,
-    pub spread: f32,
+    /// How the query's cosines to every section spread.
+    pub spread: Spread,
 }
 
 impl SearchIndex {
@@ -132,12 +131,8 @@ impl SearchIndex {
         } else {
             (&[][..], FxHashSet::default())
         };
-        let spread = Spread {
-            mean: nearest.mean,
-            deviation: nearest.spread,
-        };
         let words = lexical.built.word_count();
-        let fused = fusion::fuse(by_words, words, &semantic, spread, &|id| {
+        let fused = fusion::fuse(by_words, words, &semantic, nearest.spread, &|id| {
             named.contains(&id)
         });
 

@@ -40,6 +40,7 @@ use tantivy::{
 
 use crate::config::Book;
 use crate::error::{FileProblem, Result};
+pub(crate) use fusion::Spread;
 pub use fusion::{NEAR_NONE, STANDING_NONE};
 pub(crate) use hybrid::{NEAREST_SECTIONS, Nearest, Neighbourhood};
 use manifest::Manifest;

@@ -24,9 +24,9 @@ use serde::Serialize;
 
 use crate::config::Book;
 use crate::error::{Error, Result};
+use crate::index::Neighbourhood;
 use crate::index::SearchIndex;
 use crate::index::SectionSource;
-use crate::index::{Nearest, Neighbourhood};
 use encoder::{Encoder, Precision};
 use store::{StoreError, VectorStore};
 use yielding::Searches;
@@ -198,6 +198,16 @@ impl Semantic {
         self.fast_queries.store(true, Ordering::Release);
     }
 
+    /// Loads the configured model in `precision`; the reason when it cannot be.
+    fn load_model(&self, precision: Precision) -> std::result::Result<Encoder, String> {
+        let loaded = match &self.source {
+            ModelSource::Off => return Err("semantic = false".to_string()),
+            ModelSource::Bundled => Encoder::bundled_in(precision),
+            ModelSource::Folder(dir) => Encoder::from_dir_in(dir, precision),
+        };
+        loaded.map_err(|e| e.to_string())
+    }
+
     /// The model that turns a query into a vector: the int8 one when asked for and fast here,
     /// else the sections' own model.
     fn query_encoder(&self) -> Option<Arc<Encoder>> {
@@ -205,15 +215,7 @@ impl Semantic {
             return self.encoder();
         }
         let loaded = self.query_encoder.get_or_init(|| {
-            let loaded = match &self.source {
-                ModelSource::Off => Err("semantic = false".to_string()),
-                ModelSource::Bundled => {
-                    Encoder::bundled_in(Precision::Int8).map_err(|e| e.to_string())
-                }
-                ModelSource::Folder(dir) => {
-                    Encoder::from_dir_in(dir, Precision::Int8).map_err(|e| e.to_string())
-                }
-            };
+            let loaded = self.load_model(Precision::Int8);
             if let Err(reason) = &loaded {
                 tracing::warn!(
                     "query vectors from the f32 model: cannot load it in int8 ({reason})"
@@ -275,11 +277,7 @@ impl Semantic {
     pub fn encoder(&self) -> Option<Arc<Encoder>> {
         let loaded = self.encoder.get_or_init(|| {
             let started = Instant::now();
-            let loaded = match &self.source {
-                ModelSource::Off => Err("semantic = false".to_string()),
-                ModelSource::Bundled => Encoder::bundled().map_err(|e| e.to_string()),
-                ModelSource::Folder(dir) => Encoder::from_dir(dir).map_err(|e| e.to_string()),
-            };
+            let loaded = self.load_model(Precision::F32);
             match &loaded {
                 Ok(encoder) => tracing::debug!(
                     "loaded the sentence model {} in {:.0} ms",
@@ -387,16 +385,7 @@ impl Semantic {
                 return None;
             }
         };
-        let found = self.read_store(|store| store.neighbours(&vector, k));
-        Some(Neighbourhood {
-            nearest: found
-                .nearest
-                .into_iter()
-                .map(|(key, cosine)| Nearest { key, cosine })
-                .collect(),
-            mean: found.mean,
-            spread: found.spread,
-        })
+        Some(self.read_store(|store| store.neighbours(&vector, k)))
     }
 
     /// Computes the vectors of the sections of `index` that have none, and drops those of

@@ -15,6 +15,8 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
+use crate::index::{Nearest, Neighbourhood, Spread};
+
 /// The file's first bytes, with the format version in the last one.
 const MAGIC: &[u8; 8] = b"RBVECS\x00\x01";
 
@@ -29,16 +31,6 @@ pub enum StoreError {
     },
     #[error("{path}: {problem}; the vectors will be computed again")]
     Unusable { path: String, problem: String },
-}
-
-/// The vectors nearest to a query, and the spread of its cosines over the whole store.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Neighbours {
-    /// (content key, cosine), nearest first.
-    pub nearest: Vec<(u64, f32)>,
-    /// Mean and standard deviation of the query's cosine to every vector in the store.
-    pub mean: f32,
-    pub spread: f32,
 }
 
 /// Sentence vectors by section content key.
@@ -121,13 +113,17 @@ impl VectorStore {
 
     /// The `k` vectors nearest to `query` (a unit vector), nearest first, with their cosines.
     pub fn nearest(&self, query: &[f32], k: usize) -> Vec<(u64, f32)> {
-        self.neighbours(query, k).nearest
+        self.neighbours(query, k)
+            .nearest
+            .into_iter()
+            .map(|near| (near.key, near.cosine))
+            .collect()
     }
 
     /// The `k` vectors nearest to `query` (a unit vector), nearest first, and how the cosines
     /// of every vector in the store are spread: what "near" means for this query.
-    pub fn neighbours(&self, query: &[f32], k: usize) -> Neighbours {
-        let mut found = Neighbours::default();
+    pub fn neighbours(&self, query: &[f32], k: usize) -> Neighbourhood {
+        let mut found = Neighbourhood::default();
         if query.len() != self.dims || k == 0 || self.keys.is_empty() {
             return found;
         }
@@ -154,15 +150,20 @@ impl VectorStore {
         }
         let n = self.keys.len() as f64;
         let mean = sum / n;
-        found.mean = mean as f32;
-        found.spread = (squares / n - mean * mean).max(0.0).sqrt() as f32;
+        found.spread = Spread {
+            mean: mean as f32,
+            deviation: (squares / n - mean * mean).max(0.0).sqrt() as f32,
+        };
         found.nearest = best
             .into_iter()
-            .map(|std::cmp::Reverse((score, i))| (self.keys[i], score.0 * query_scale))
+            .map(|std::cmp::Reverse((score, i))| Nearest {
+                key: self.keys[i],
+                cosine: score.0 * query_scale,
+            })
             .collect();
         found
             .nearest
-            .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            .sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.key.cmp(&b.key)));
         found
     }
 
@@ -383,10 +384,13 @@ mod tests {
         // Cosines 1, 0, 0: mean 1/3, standard deviation sqrt(2)/3, though only one is returned.
         let found = store.neighbours(&unit(&[1.0, 0.0, 0.0, 0.0]), 1);
         assert_eq!(found.nearest.len(), 1);
-        assert!((found.mean - 1.0 / 3.0).abs() < 0.01, "{found:?}");
-        assert!((found.spread - 2f32.sqrt() / 3.0).abs() < 0.01, "{found:?}");
+        assert!((found.spread.mean - 1.0 / 3.0).abs() < 0.01, "{found:?}");
+        assert!(
+            (found.spread.deviation - 2f32.sqrt() / 3.0).abs() < 0.01,
+            "{found:?}"
+        );
         let empty = VectorStore::new("test-model", 4).neighbours(&unit(&[1.0, 0.0, 0.0, 0.0]), 5);
-        assert_eq!(empty, Neighbours::default());
+        assert_eq!(empty, Neighbourhood::default());
     }
 
     #[test]
