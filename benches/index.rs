@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use runbook::{Book, KnowledgeBase};
+use runbook_core::Book;
 
 fn build(c: &mut Criterion) {
     let n = support::corpus_size();
@@ -41,7 +41,7 @@ fn build(c: &mut Criterion) {
                 let state = tempfile::tempdir().expect("temp dir");
                 let mut book = book.clone();
                 book.state_dir = state.path().to_path_buf();
-                (state, KnowledgeBase::open(book).expect("open"))
+                (state, runbook::model::open_knowledge_base(book).expect("open"))
             },
             |(state, kb)| {
                 let report = kb.rebuild(&mut |_, _| {}).expect("build");

@@ -4,7 +4,7 @@
 mod support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use runbook::{Book, KnowledgeBase};
+use runbook_core::Book;
 
 fn search(c: &mut Criterion) {
     let n = support::corpus_size();
@@ -12,10 +12,10 @@ fn search(c: &mut Criterion) {
     let state = tempfile::tempdir().expect("temp dir");
     let mut book = Book::load(&root).expect("book");
     book.state_dir = state.path().to_path_buf();
-    let kb = KnowledgeBase::open(book).expect("open");
+    let kb = runbook::model::open_knowledge_base(book).expect("open");
     kb.refresh(&mut |_, _| {}).expect("build");
     // As `runbook serve` searches (a one-shot `runbook search` uses one thread; see run.sh).
-    runbook::index::search_on_all_cores();
+    runbook_core::knowledge_base::search_on_all_cores();
 
     let mut group = c.benchmark_group(format!("search_{n}"));
     for (kind, query) in support::QUERIES {

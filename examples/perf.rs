@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use runbook::{Book, KnowledgeBase};
+use runbook_core::Book;
 
 fn main() -> anyhow::Result<()> {
     let usage = "usage: perf build|search ROOT [RUNS]";
@@ -56,7 +56,7 @@ fn build(root: &Path, runs: usize) -> anyhow::Result<()> {
         let mut book = book.clone();
         book.state_dir = state.path().to_path_buf();
         let start = Instant::now();
-        let kb = KnowledgeBase::open(book)?;
+        let kb = runbook::model::open_knowledge_base(book)?;
         kb.rebuild(&mut |_, _| {})?;
         kb.wait_for_merges()?;
         ours.push(start.elapsed());
@@ -92,10 +92,10 @@ fn search(root: &Path, runs: usize) -> anyhow::Result<()> {
     let book = Book::load(root)?;
     let plain_dir = tempfile::tempdir()?;
     let plain = support::plain::build(&book, plain_dir.path());
-    let kb = KnowledgeBase::open(book)?;
+    let kb = runbook::model::open_knowledge_base(book)?;
     kb.refresh(&mut |_, _| {})?;
     // As `runbook serve` searches.
-    runbook::index::search_on_all_cores();
+    runbook_core::knowledge_base::search_on_all_cores();
     println!("| kind | query | runbook ms | plain tantivy ms | ratio |");
     println!("| --- | --- | ---: | ---: | ---: |");
     let (mut all_ours, mut all_plain) = (Vec::new(), Vec::new());

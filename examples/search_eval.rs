@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use runbook::{Book, KnowledgeBase, SearchMode, source};
+use runbook_core::{Book, KnowledgeBase, SearchMode, source};
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
 use tantivy::schema::{STORED, STRING, Schema, TEXT};
@@ -204,7 +204,7 @@ fn open_engine(corpus: &Path, name: &str) -> anyhow::Result<Arc<KnowledgeBase>> 
         .with_context(|| format!("cannot create {}", state.display()))?;
     let mut book = Book::load(corpus)?;
     book.state_dir = state;
-    let kb = KnowledgeBase::open(book)?;
+    let kb = runbook::model::open_knowledge_base(book)?;
     let report = kb.refresh(&mut |_, _| {})?;
     if report.read_only {
         bail!("could not write the index under target/search-eval/{name}");

@@ -24,10 +24,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use runbook::semantic::encoder::{DIMS, Encoder, Precision};
-use runbook::semantic::section_text;
-use runbook::semantic::store::VectorStore;
-use runbook::{Book, KnowledgeBase, SearchMode};
+use runbook_model::{DIMS, Encoder, Precision};
+use runbook_core::semantic::section_text;
+use runbook_core::semantic::store::VectorStore;
+use runbook_core::{Book, SearchMode};
 
 /// Queries that describe something (so the model is asked), as a support desk types them.
 const DESCRIBED: &[&str] = &[
@@ -149,7 +149,7 @@ fn main() -> anyhow::Result<()> {
     let state = tempfile::tempdir()?;
     let mut book = Book::load(std::path::Path::new(&corpus))?;
     book.state_dir = state.path().to_path_buf();
-    let kb = KnowledgeBase::open(book)?;
+    let kb = runbook::model::open_knowledge_base(book)?;
     let refresh = kb.refresh(&mut |_, _| {})?;
     let texts: Vec<String> = kb
         .index()

@@ -27,8 +27,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::{AuthSettings, Book};
-use crate::error::{Error, Result};
+use runbook_core::config::{AuthSettings, Book};
+use runbook_core::error::{Error, Result};
 
 /// What a request presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +105,7 @@ impl Access {
             return Ok(None);
         };
         let config_error = |message: String| Error::Config {
-            path: book.root.join(crate::config::BOOK_TOML),
+            path: book.root.join(runbook_core::config::BOOK_TOML),
             message,
         };
         if settings == &AuthSettings::default() {

@@ -196,7 +196,7 @@ struct GitOutput {
 /// no, `Err` if git could not be run at all.
 fn git_blocking(dir: &Path, args: &[&str]) -> Result<Option<String>, PullError> {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    crate::history::run_git(dir, &args).map_err(|source| PullError::Git {
+    runbook_core::history::run_git(dir, &args).map_err(|source| PullError::Git {
         root: dir.to_path_buf(),
         source,
     })

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
-use crate::misses::Miss;
-use crate::results::{RunbookDetails, SearchResults};
+use runbook_core::error::{Error, Result};
+use runbook_core::misses::Miss;
+use runbook_core::results::{RunbookDetails, SearchResults};
 
 /// A `runbook serve` somewhere.
 pub struct RemoteKnowledgeBase {

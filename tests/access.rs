@@ -340,7 +340,7 @@ fn hash_password_prints_a_users_file_line_that_lets_the_user_in() {
         format!("{text}\n[preprocessor.runbook.auth]\nusers-file = \"users\"\n"),
     )
     .expect("book.toml");
-    let book = runbook::Book::load(kb.root()).expect("book");
+    let book = runbook_core::Book::load(kb.root()).expect("book");
     let access = Access::load(&book).expect("loads").expect("configured");
     let today = chrono::Local::now().date_naive();
     let credentials = |password: &str| runbook::auth::Credentials::Basic {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use predicates::prelude::*;
-use runbook::Book;
+use runbook_core::Book;
 use runbook::lint::{self, Code, Report, Severity};
 
 use crate::harness::Kb;
@@ -701,13 +701,13 @@ fn a_listed_runbook_deleted_before_it_is_read_counts_as_vanished_not_unreadable(
         "a.md",
         "---\ntitle: A\nhosting: vendor\nowner: t\n---\n# A\n",
     )]);
-    let book = runbook::Book::load(kb.root()).expect("book");
-    let listing = runbook::source::list(&book);
+    let book = runbook_core::Book::load(kb.root()).expect("book");
+    let listing = runbook_core::source::list(&book);
     let file = listing.files.first().expect("listed");
-    assert!(!runbook::source::vanished(file));
+    assert!(!runbook_core::source::vanished(file));
     std::fs::remove_file(kb.runbook_path("a.md")).expect("delete");
     assert!(
-        runbook::source::vanished(file),
+        runbook_core::source::vanished(file),
         "a deleted file has vanished"
     );
 }

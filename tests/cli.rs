@@ -396,8 +396,8 @@ fn a_second_process_reads_while_the_index_is_locked() {
     // Holding the writer lock the way a running server does.
     let kb = Kb::examples();
     kb.json(&["index", "--json", "--no-vectors"]);
-    let book = runbook::Book::load(kb.root()).unwrap();
-    let server = runbook::KnowledgeBase::open(book).unwrap();
+    let book = runbook_core::Book::load(kb.root()).unwrap();
+    let server = runbook::model::open_knowledge_base(book).unwrap();
     kb.write(
         "zz.md",
         "---\ntitle: Wombat\nhosting: self\nowner: t\n---\n# Wombat\n",

@@ -16,7 +16,7 @@ fn generated_runbooks_parse_with_every_fact_and_are_sized_like_real_ones() {
     let mut sizes: Vec<usize> = Vec::new();
     for i in 0..400 {
         let rb = corpus::runbook(42, i);
-        let parsed = runbook::Runbook::parse(&rb.path, &rb.path, &rb.text)
+        let parsed = runbook_core::Runbook::parse(&rb.path, &rb.path, &rb.text)
             .unwrap_or_else(|p| panic!("{p}\n{}", rb.text));
         let f = &parsed.facts;
         assert!(
@@ -45,8 +45,8 @@ fn write_creates_a_knowledge_base_that_indexes_whole() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = corpus::write(dir.path(), 50, 1).unwrap();
     assert!(bytes > 50 * 1000);
-    let book = runbook::Book::load(dir.path()).unwrap();
-    let kb = runbook::KnowledgeBase::open(book).unwrap();
+    let book = runbook_core::Book::load(dir.path()).unwrap();
+    let kb = runbook::model::open_knowledge_base(book).unwrap();
     let report = kb.refresh(&mut |_, _| {}).unwrap();
     assert_eq!(report.indexed, 50);
     assert!(report.problems.is_empty(), "{:?}", report.problems);

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook::{Book, KnowledgeBase, SearchMode};
+use runbook_core::{Book, KnowledgeBase, SearchMode};
 
 use crate::harness::repo;
 use crate::harness::tools::skip;
@@ -77,7 +77,7 @@ fn callers_descriptions_find_their_runbook_and_names_still_answer_first() {
     let state = tempfile::tempdir().expect("temp dir");
     let mut book = Book::load(&eval.join("desk-dev")).expect("the set's book.toml loads");
     book.state_dir = state.path().to_path_buf();
-    let kb = KnowledgeBase::open(book).expect("opens");
+    let kb = runbook::model::open_knowledge_base(book).expect("opens");
     kb.refresh(&mut |_, _| {}).expect("indexes");
     let report = kb.embed(None, &mut |_, _| {}).expect("embeds");
     assert_eq!(

@@ -249,12 +249,12 @@ fn the_runbook_folder_vanishing_and_coming_back_is_survived() {
 #[test]
 fn an_incomplete_listing_keeps_the_last_index_instead_of_dropping_runbooks() {
     let kb = generated(30);
-    let book = runbook::Book::load(kb.root()).expect("book");
-    let knowledge = runbook::KnowledgeBase::open(book.clone()).expect("open");
+    let book = runbook_core::Book::load(kb.root()).expect("book");
+    let knowledge = runbook::model::open_knowledge_base(book.clone()).expect("open");
     knowledge.refresh(&mut |_, _| {}).expect("first refresh");
     assert_eq!(knowledge.index().indexed(), 30);
     // What a listing that lost a thread's share looks like: most files missing, and it says so.
-    let mut listing = runbook::source::list(&book);
+    let mut listing = runbook_core::source::list(&book);
     listing.files.truncate(5);
     listing.incomplete = true;
     let refreshed = knowledge

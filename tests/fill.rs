@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use runbook::semantic::{BACKGROUND_FILL_THREAD, State};
-use runbook::{KnowledgeBase, SearchMode};
+use runbook_core::semantic::{BACKGROUND_FILL_THREAD, State};
+use runbook_core::{KnowledgeBase, SearchMode};
 
 use crate::harness::{Kb, within};
 

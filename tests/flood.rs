@@ -116,7 +116,7 @@ fn flood() {
     let misses = runtime.block_on(app.json("/api/misses"));
     let kept = misses.as_array().expect("misses").len();
     assert!(
-        (1..=runbook::misses::MAX_QUERIES).contains(&kept),
+        (1..=runbook_core::misses::MAX_QUERIES).contains(&kept),
         "{kept} misses kept"
     );
 }

@@ -1,8 +1,8 @@
 //! Git history as `runbook show` presents it: each runbook's last change (date, author, subject)
 //! from one `git log`, the "edit this runbook" link, and no history (but no error) outside git.
 
-use runbook::Book;
-use runbook::history::History;
+use runbook_core::Book;
+use runbook_core::history::History;
 
 use crate::harness::{Kb, cli, git_as};
 

@@ -74,23 +74,21 @@ fn the_search_layer_answers_any_query_without_error_or_panic() {
 }
 
 #[test]
-fn the_query_parser_and_analyzer_accept_any_text() {
-    let analyzer = std::cell::RefCell::new(runbook::index::analyzer::text_analyzer());
+fn the_query_parser_accepts_any_text() {
     let mut runner = TestRunner::new(Config {
         cases: CASES * 4,
         ..Config::default()
     });
     runner
         .run(&query(), |text| {
-            let parsed = runbook::query::parse(&text);
+            let parsed = runbook_core::query::parse(&text);
             // whatever was parsed came from the text
             for word in parsed.words.iter().chain(&parsed.excluded) {
                 prop_assert!(text.to_lowercase().contains(&word.to_lowercase()));
             }
-            let _ = runbook::index::analyzer::terms(&mut analyzer.borrow_mut(), &text);
             Ok(())
         })
-        .expect("parse and terms never panic");
+        .expect("parse never panics");
 }
 
 #[test]

@@ -315,8 +315,8 @@ fn hostile_scenario() {
     let fixtures = write_fixtures(&kb);
     let before = fingerprint(kb.root().join("runbooks").as_path());
 
-    let book = runbook::Book::load(kb.root()).expect("book");
-    let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
+    let book = runbook_core::Book::load(kb.root()).expect("book");
+    let knowledge_base = runbook::model::open_knowledge_base(book).expect("open");
     // Deletes `vanishing.md` after the folder was listed, before it is read.
     let vanishing = kb.runbook_path("vanishing.md");
     let mut progress = |done: usize, _total: usize| {
@@ -373,7 +373,7 @@ fn hostile_scenario() {
     let mut lost = 0;
     let mut served: Vec<(String, String)> = GOOD
         .iter()
-        .map(|(path, word)| (runbook::runbook::app_from_path(path), word.to_string()))
+        .map(|(path, word)| (runbook_core::runbook::app_from_path(path), word.to_string()))
         .collect();
     served.extend(fixtures.iter().filter_map(|f| match f.expect {
         Expect::Indexed { word, app } => Some((app.to_string(), word.to_string())),

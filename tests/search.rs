@@ -775,8 +775,8 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
     for i in 0..40 {
         kb.write(&format!("svc{i}.md"), &text(i, 0));
     }
-    let book = runbook::Book::load(kb.root()).expect("book");
-    let base = runbook::KnowledgeBase::open(book).expect("open");
+    let book = runbook_core::Book::load(kb.root()).expect("book");
+    let base = runbook::model::open_knowledge_base(book).expect("open");
     base.refresh(&mut |_, _| {}).expect("build");
     for round in 1..=6 {
         for i in (round..40).step_by(7) {
@@ -808,9 +808,9 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
     assert_eq!(facets.values().sum::<usize>(), 40, "{facets:?}");
 
     // The server searches the segments on all cores at once: the same hits, order and counts.
-    runbook::index::search_on_all_cores();
+    runbook_core::knowledge_base::search_on_all_cores();
     let on_all_cores = base.search("certificate rotation", 100).expect("search");
-    let hits = |r: &runbook::results::SearchResults| -> Vec<(String, String, f32)> {
+    let hits = |r: &runbook_core::results::SearchResults| -> Vec<(String, String, f32)> {
         r.hits
             .iter()
             .map(|h| (h.app.clone(), h.section.clone(), h.score))

@@ -1,8 +1,8 @@
 //! Search by meaning: the sentence model finds what a caller describes in words the runbook does
 //! not use, never changes what a name finds, and its vectors are a cache like the index.
 
-use runbook::semantic::State;
-use runbook::{Book, KnowledgeBase, SearchMode};
+use runbook_core::semantic::State;
+use runbook_core::{Book, KnowledgeBase, SearchMode};
 
 use crate::harness::Kb;
 use crate::harness::server::Server;
@@ -237,12 +237,12 @@ fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
     assert!(
         fusion
             .cosine
-            .is_some_and(|c| c >= runbook::index::NEAR_NONE)
+            .is_some_and(|c| c >= runbook_core::NEAR_NONE)
     );
     assert!(
         fusion
             .standing
-            .is_some_and(|s| s >= runbook::index::STANDING_NONE),
+            .is_some_and(|s| s >= runbook_core::STANDING_NONE),
         "{fusion:?}"
     );
     assert!(fusion.semantic_weight.is_some_and(|w| w > 0.0 && w <= 1.0));
@@ -347,7 +347,7 @@ fn a_restart_computes_nothing_again() {
     let kb = kb();
     let sections = open(&kb).semantic_status().sections;
     assert!(sections >= 8);
-    let reopened = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
+    let reopened = runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
     reopened.refresh(&mut |_, _| {}).expect("refresh");
     let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
     assert_eq!((report.embedded, report.with_vector), (0, sections));
@@ -360,13 +360,13 @@ fn a_damaged_vector_file_is_computed_again_not_trusted() {
     let file = kb
         .root()
         .join(".runbook")
-        .join(runbook::semantic::VECTORS_FILE);
+        .join(runbook_core::semantic::VECTORS_FILE);
     let mut bytes = std::fs::read(&file).expect("the vectors were saved");
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x5a;
     std::fs::write(&file, &bytes).expect("damage it");
 
-    let reopened = KnowledgeBase::open(Book::load(kb.root()).expect("book")).expect("open");
+    let reopened = runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
     reopened.refresh(&mut |_, _| {}).expect("refresh");
     let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
     assert_eq!(report.embedded, sections, "every vector computed again");
@@ -383,7 +383,7 @@ fn semantic_off_gives_exactly_the_lexical_results_and_computes_nothing() {
     assert!(
         !kb.root()
             .join(".runbook")
-            .join(runbook::semantic::VECTORS_FILE)
+            .join(runbook_core::semantic::VECTORS_FILE)
             .exists()
     );
     for (query, _) in DESCRIBED {

@@ -28,11 +28,11 @@ pub const QUERIES: &[(&str, &str)] = &[
 
 /// The floor under any index of a knowledge base: reading and parsing every runbook, on one
 /// core. Returns the sections read.
-pub fn parse_only(book: &runbook::Book) -> usize {
-    let listing = runbook::source::list(book);
+pub fn parse_only(book: &runbook_core::Book) -> usize {
+    let listing = runbook_core::source::list(book);
     let mut sections = 0;
     for file in &listing.files {
-        if let Ok((runbook, _)) = runbook::source::load(file, book.settings.max_file_bytes) {
+        if let Ok((runbook, _)) = runbook_core::source::load(file, book.settings.max_file_bytes) {
             sections += runbook.sections.len();
         }
     }

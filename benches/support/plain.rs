@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use runbook::{Book, source};
+use runbook_core::{Book, source};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::QueryParser;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};

@@ -34,8 +34,8 @@ fn server() -> &'static Server {
              hours: Mon-Fri 09:00-17:30 Europe/London\n---\n# Billing portal\n\n## Login\n\nssh ops@billing01\n",
         )
         .expect("runbook");
-        let book = runbook::Book::load(dir.path()).expect("book");
-        let kb = runbook::KnowledgeBase::open(book).expect("open");
+        let book = runbook_core::Book::load(dir.path()).expect("book");
+        let kb = runbook::model::open_knowledge_base(book).expect("open");
         kb.refresh(&mut |_, _| {}).expect("refresh");
         Server {
             runtime: tokio::runtime::Builder::new_current_thread()

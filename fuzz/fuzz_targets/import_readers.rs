@@ -13,14 +13,14 @@ use runbook::import::{self, backstage, csv};
 const TEMPLATE: &str = include_str!("../../templates/runbook.md");
 
 /// An empty knowledge base to plan imports into, and a scratch file for the input (made once).
-fn setup() -> &'static (tempfile::TempDir, runbook::Book, PathBuf) {
-    static SETUP: OnceLock<(tempfile::TempDir, runbook::Book, PathBuf)> = OnceLock::new();
+fn setup() -> &'static (tempfile::TempDir, runbook_core::Book, PathBuf) {
+    static SETUP: OnceLock<(tempfile::TempDir, runbook_core::Book, PathBuf)> = OnceLock::new();
     SETUP.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("book.toml"), "[book]\nsrc = \"runbooks\"\n")
             .expect("book.toml");
         std::fs::create_dir_all(dir.path().join("runbooks")).expect("runbooks");
-        let book = runbook::Book::load(dir.path()).expect("book");
+        let book = runbook_core::Book::load(dir.path()).expect("book");
         let input = dir.path().join("input");
         (dir, book, input)
     })
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         let plan = import::plan(book, source, TEMPLATE, today);
         for new in &plan.written {
             let Some(text) = &new.text else { continue };
-            let parsed = runbook::Runbook::parse(&new.path, &new.path, text)
+            let parsed = runbook_core::Runbook::parse(&new.path, &new.path, text)
                 .unwrap_or_else(|problem| panic!("an imported runbook does not parse: {problem}\n{text}"));
             assert_eq!(parsed.facts.app, new.app, "{text}");
         }

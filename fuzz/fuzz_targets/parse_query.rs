@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runbook::index::analyzer;
-use runbook::query;
+use runbook_core::index::analyzer;
+use runbook_core::query;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

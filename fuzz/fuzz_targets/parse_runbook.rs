@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match runbook::Runbook::parse("runbooks/fuzz.md", "fuzz.md", text) {
+    match runbook_core::Runbook::parse("runbooks/fuzz.md", "fuzz.md", text) {
         Ok(parsed) => {
             for section in &parsed.sections {
                 let _ = parsed.section_markdown(section);

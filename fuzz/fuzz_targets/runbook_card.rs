@@ -12,8 +12,8 @@ use runbook::mdbook::page::{self, CardFormat};
 use runbook::views::card::CardView;
 
 /// A knowledge base folder for the settings the card needs (made once).
-fn book() -> &'static runbook::Book {
-    static BOOK: OnceLock<(tempfile::TempDir, runbook::Book)> = OnceLock::new();
+fn book() -> &'static runbook_core::Book {
+    static BOOK: OnceLock<(tempfile::TempDir, runbook_core::Book)> = OnceLock::new();
     &BOOK
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -23,7 +23,7 @@ fn book() -> &'static runbook::Book {
             )
             .expect("book.toml");
             std::fs::create_dir_all(dir.path().join("runbooks")).expect("runbooks");
-            let book = runbook::Book::load(dir.path()).expect("book");
+            let book = runbook_core::Book::load(dir.path()).expect("book");
             (dir, book)
         })
         .1
@@ -33,15 +33,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(parsed) = runbook::Runbook::parse("runbooks/fuzz.md", "fuzz.md", text) else {
+    let Ok(parsed) = runbook_core::Runbook::parse("runbooks/fuzz.md", "fuzz.md", text) else {
         return;
     };
     // Saturday night in London, when most schedules are closed and next openings are sought.
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T03:00:00Z")
         .expect("a time")
         .to_utc();
-    let history = runbook::history::History::default();
-    let details = runbook::knowledge_base::details(book(), &history, &parsed, None, at)
+    let history = runbook_core::history::History::default();
+    let details = runbook_core::knowledge_base::details(book(), &history, &parsed, None, at)
         .expect("no section asked for, so details cannot fail");
     if let Some(first) = details.call_first {
         assert_eq!(details.facts.contacts[first].reachable_now, Some(true));

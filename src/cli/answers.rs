@@ -5,10 +5,10 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::knowledge_base::BackgroundListing;
-use crate::knowledge_base::{KnowledgeBase, SearchMode};
+use runbook_core::knowledge_base::BackgroundListing;
+use runbook_core::knowledge_base::{KnowledgeBase, SearchMode};
 use crate::remote::RemoteKnowledgeBase;
-use crate::results::{RunbookDetails, SearchResults};
+use runbook_core::results::{RunbookDetails, SearchResults};
 
 use super::local::note_problems;
 use super::progress::with_progress;
@@ -33,7 +33,7 @@ impl Answers {
         listing: Option<BackgroundListing>,
         at: Option<DateTime<Utc>>,
     ) -> anyhow::Result<SearchResults> {
-        let now = crate::clock::at_or_now(at)?;
+        let now = runbook_core::clock::at_or_now(at)?;
         match self {
             Answers::Local(kb) if kb.wants_model(query) => {
                 // The query describes something: bring the index up to date first, then give
@@ -64,7 +64,7 @@ impl Answers {
                 Ok(results)
             }
             Answers::Remote(remote) => {
-                Ok(remote.search(query, limit, explain, crate::clock::at_or_fixed(at)?)?)
+                Ok(remote.search(query, limit, explain, runbook_core::clock::at_or_fixed(at)?)?)
             }
         }
     }
@@ -75,12 +75,12 @@ impl Answers {
         app: &str,
         section: Option<&str>,
         at: Option<DateTime<Utc>>,
-    ) -> crate::Result<RunbookDetails> {
+    ) -> runbook_core::Result<RunbookDetails> {
         match self {
             Answers::Local(kb) => {
-                kb.details(&kb.runbook(app)?, section, crate::clock::at_or_now(at)?)
+                kb.details(&kb.runbook(app)?, section, runbook_core::clock::at_or_now(at)?)
             }
-            Answers::Remote(remote) => remote.details(app, section, crate::clock::at_or_fixed(at)?),
+            Answers::Remote(remote) => remote.details(app, section, runbook_core::clock::at_or_fixed(at)?),
         }
     }
 }

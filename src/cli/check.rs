@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::config::Book;
+use runbook_core::config::Book;
 use crate::views::{github, terminal};
 
 use super::exit;
@@ -45,7 +45,7 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
     let report = if args.live {
         check_live(book)?
     } else {
-        crate::lint::check(book, crate::clock::local_date(crate::clock::now()?))
+        crate::lint::check(book, runbook_core::clock::local_date(runbook_core::clock::now()?))
     };
     let format = if args.json {
         CheckFormat::Json
@@ -67,11 +67,11 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
 /// `check --live`: the check plus the network checks, with a progress bar on a terminal, and
 /// the drift it found recorded for searches.
 fn check_live(book: &Book) -> anyhow::Result<crate::lint::Report> {
-    let now = crate::clock::now()?;
+    let now = runbook_core::clock::now()?;
     let (report, drift) = with_shared_progress("checking", "addresses", 1, |progress| {
         Ok(crate::lint::check_live_now(book, now, progress))
     })?;
-    let path = crate::drift::DriftRecord::file_in(&book.state_dir);
+    let path = runbook_core::drift::DriftRecord::file_in(&book.state_dir);
     if let Err(e) = drift.save(&path) {
         let _ = writeln!(
             anstream::stderr(),

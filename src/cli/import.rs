@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::config::Book;
-use crate::knowledge_base::today;
+use runbook_core::config::Book;
+use runbook_core::knowledge_base::today;
 
 use super::exit;
 use super::new::template;

@@ -1,8 +1,8 @@
 //! `runbook index`: brings the on-disk index up to date (or rebuilds it), then computes the
 //! sentence vectors that are missing, and reports both.
 
-use crate::config::Book;
-use crate::knowledge_base::RefreshReport;
+use runbook_core::config::Book;
+use runbook_core::knowledge_base::RefreshReport;
 use crate::views::terminal;
 
 use super::exit;
@@ -37,8 +37,8 @@ struct IndexReport<'a> {
 #[derive(serde::Serialize)]
 struct SemanticReport {
     #[serde(flatten)]
-    status: crate::knowledge_base::SemanticStatus,
-    fill: crate::knowledge_base::FillReport,
+    status: runbook_core::knowledge_base::SemanticStatus,
+    fill: runbook_core::knowledge_base::FillReport,
 }
 
 /// Refreshes or rebuilds the index, computes the missing vectors unless told not to, and
@@ -55,7 +55,7 @@ pub(super) fn run(args: &IndexArgs, book: Book) -> anyhow::Result<u8> {
     warn_all(&report.warnings);
     kb.wait_for_merges()?;
     let vectors = if args.no_vectors {
-        crate::knowledge_base::FillReport::default()
+        runbook_core::knowledge_base::FillReport::default()
     } else {
         with_progress_of("embedding", "sections", |progress| kb.embed(None, progress))?
     };

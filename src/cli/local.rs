@@ -3,16 +3,16 @@
 
 use std::io::Write;
 
-use crate::config::Book;
-use crate::knowledge_base::KnowledgeBase;
-use crate::knowledge_base::RefreshReport;
+use runbook_core::config::Book;
+use runbook_core::knowledge_base::KnowledgeBase;
+use runbook_core::knowledge_base::RefreshReport;
 
 use super::output::warn_all;
 use super::progress::with_progress;
 
 /// Opens the knowledge base, saying why it could not use its usual index, if so.
 pub(super) fn open(book: Book) -> anyhow::Result<KnowledgeBase> {
-    let kb = KnowledgeBase::open(book)?;
+    let kb = crate::model::open_knowledge_base(book)?;
     warn_all(&kb.warnings());
     Ok(kb)
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::knowledge_base::today;
+use runbook_core::knowledge_base::today;
 
 use super::exit;
 

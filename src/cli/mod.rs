@@ -31,8 +31,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::config::Book;
-use crate::error::Error;
+use runbook_core::config::Book;
+use runbook_core::error::Error;
 use crate::remote::RemoteKnowledgeBase;
 
 /// An operations runbook knowledge base: who runs it, who owns it, how to log in.

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::config::Book;
-use crate::knowledge_base::today;
-use crate::runbook::Hosting;
+use runbook_core::config::Book;
+use runbook_core::knowledge_base::today;
+use runbook_core::runbook::Hosting;
 
 use super::exit;
 

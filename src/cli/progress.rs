@@ -3,11 +3,11 @@
 
 use std::io::IsTerminal;
 
-use crate::knowledge_base::Progress;
+use runbook_core::knowledge_base::Progress;
 
 /// Runs `work` with a progress bar on stderr when it is a terminal.
 pub(super) fn with_progress<T>(
-    work: impl FnOnce(Progress) -> crate::Result<T>,
+    work: impl FnOnce(Progress) -> runbook_core::Result<T>,
 ) -> anyhow::Result<T> {
     with_progress_of("indexing", "runbooks", work)
 }
@@ -16,7 +16,7 @@ pub(super) fn with_progress<T>(
 pub(super) fn with_progress_of<T>(
     doing: &str,
     things: &str,
-    work: impl FnOnce(Progress) -> crate::Result<T>,
+    work: impl FnOnce(Progress) -> runbook_core::Result<T>,
 ) -> anyhow::Result<T> {
     // Only worth showing when there is much to read.
     with_progress_from(doing, things, 200, work)
@@ -27,7 +27,7 @@ fn with_progress_from<T>(
     doing: &str,
     things: &str,
     at_least: usize,
-    work: impl FnOnce(Progress) -> crate::Result<T>,
+    work: impl FnOnce(Progress) -> runbook_core::Result<T>,
 ) -> anyhow::Result<T> {
     with_shared_progress(doing, things, at_least, |progress| {
         work(&mut |done, total| progress(done, total))
@@ -39,7 +39,7 @@ pub(super) fn with_shared_progress<T>(
     doing: &str,
     things: &str,
     at_least: usize,
-    work: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> crate::Result<T>,
+    work: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> runbook_core::Result<T>,
 ) -> anyhow::Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::hidden();

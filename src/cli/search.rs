@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::knowledge_base::BackgroundListing;
+use runbook_core::knowledge_base::BackgroundListing;
 use crate::views::terminal;
 
 use super::GlobalOptions;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::auth::Access;
-use crate::config::Book;
+use runbook_core::config::Book;
 
 use super::exit;
 use super::local;
@@ -43,7 +43,7 @@ pub(super) struct ServeArgs {
 pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
     let addr = listen_address(&args.bind)?;
     // A malformed RUNBOOK_NOW would fail every request: refuse to start instead.
-    crate::clock::now()?;
+    runbook_core::clock::now()?;
     let access = Access::load(&book)?;
     if access.is_none() && !addr.ip().is_loopback() && !args.allow_anonymous {
         bail!(
@@ -63,7 +63,7 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
         None => None,
     };
     log_to_stderr();
-    crate::knowledge_base::search_on_all_cores();
+    runbook_core::knowledge_base::search_on_all_cores();
     let kb = local::open(book)?;
     kb.prefer_fast_query_vectors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

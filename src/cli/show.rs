@@ -4,7 +4,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::Error;
+use runbook_core::error::Error;
 use crate::views::terminal;
 
 use super::GlobalOptions;

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::{ImportError, Imported, Origin, Source, check_app_id, read_input};
-use crate::runbook::facts::scalar_string;
+use runbook_core::runbook::facts::scalar_string;
 
 /// Resource types that are servers someone may have to log in to.
 const RESOURCE_TYPES: [&str; 2] = ["database", "server"];
@@ -59,7 +59,7 @@ fn documents(file: &str, text: &str) -> Result<Vec<Document>, ImportError> {
             line: e.location().map_or(1, |l| l.line()),
             message: format!(
                 "not a YAML catalog file: {}",
-                crate::runbook::front_matter::first_line_of(&e.to_string())
+                runbook_core::runbook::front_matter::first_line_of(&e.to_string())
             ),
         })?;
     let mut out = Vec::new();

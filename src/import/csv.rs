@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{ImportError, Imported, Origin, Source, check_app_id, read_input};
-use crate::runbook::Hosting;
-use crate::runbook::facts::{Server, Vendor};
+use runbook_core::runbook::Hosting;
+use runbook_core::runbook::facts::{Server, Vendor};
 
 /// Every column an inventory may have, in the order the README documents them.
 pub const COLUMNS: [&str; 12] = [

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::config::Book;
-use crate::runbook::facts::{Facts, Server, Vendor};
-use crate::runbook::{Hosting, app_from_path};
-use crate::source;
+use runbook_core::config::Book;
+use runbook_core::runbook::facts::{Facts, Server, Vendor};
+use runbook_core::runbook::{Hosting, app_from_path};
+use runbook_core::source;
 
 /// Why an import could not be done. Nothing has been written when one of these is returned by
 /// a reader or by [`plan`].

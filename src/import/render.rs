@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::Imported;
-use crate::runbook::facts::Server;
+use runbook_core::runbook::facts::Server;
 
 /// What an imported runbook's `hosting` says when the source cannot know: not a valid value, so
 /// `runbook check` reports it as an error (`invalid-hosting`) until someone decides.
@@ -100,7 +100,7 @@ pub fn runbook(template: &str, app: &Imported, today: NaiveDate) -> String {
 /// The template's front matter (without its fences) and body; a template without front matter
 /// gets an empty one.
 fn split_template(template: &str) -> (&str, &str) {
-    match crate::runbook::front_matter::split(template) {
+    match runbook_core::runbook::front_matter::split(template) {
         Ok(split) => (split.yaml.unwrap_or(""), split.body),
         Err(_) => ("", template),
     }
@@ -176,7 +176,7 @@ fn servers(servers: &[Server]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbook::{Hosting, Runbook};
+    use runbook_core::runbook::{Hosting, Runbook};
 
     const TEMPLATE: &str = include_str!("../../templates/runbook.md");
 

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use super::Parsed;
 use super::report::{Code, Finding};
 use super::todos::TODO;
-use crate::config::Book;
-use crate::runbook::Runbook;
-use crate::runbook::hours::Schedule;
+use runbook_core::config::Book;
+use runbook_core::runbook::Runbook;
+use runbook_core::runbook::hours::Schedule;
 
 /// The rules about one runbook's facts, each adding its findings to `out`.
 pub(super) fn check(p: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Finding>) {

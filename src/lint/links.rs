@@ -8,8 +8,8 @@ use pulldown_cmark::{Event, Parser, Tag};
 
 use super::Parsed;
 use super::report::{Code, Finding};
-use crate::config::Book;
-use crate::runbook::sections;
+use runbook_core::config::Book;
+use runbook_core::runbook::sections;
 
 /// Relative links to other runbooks, and to headings in them, must lead somewhere.
 pub(super) fn check(

@@ -1,14 +1,14 @@
 //! `runbook check --live`: the ordinary check, then whether the servers and URLs each runbook
 //! names are still the real ones. The network work is [`super::probe`]'s; this module picks the
 //! targets, places each finding on the line that names its target, and records what drifted
-//! (see [`crate::drift`]) so that searches can mark those runbooks stale.
+//! (see [`runbook_core::drift`]) so that searches can mark those runbooks stale.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::probe::{self, Outcome, Resolve, Target};
 use super::{Code, Finding, Parsed, Report, check_parsed, sort};
-use crate::config::Book;
-use crate::drift::{Drift, DriftRecord};
+use runbook_core::config::Book;
+use runbook_core::drift::{Drift, DriftRecord};
 
 /// One address to check, and where the runbook names it.
 struct Place {
@@ -29,7 +29,7 @@ pub fn check_live_now(
 ) -> (Report, DriftRecord) {
     check_live(
         book,
-        crate::clock::local_date(now),
+        runbook_core::clock::local_date(now),
         now,
         &probe::Settings::default(),
         &probe::SystemResolver,

@@ -5,7 +5,7 @@
 //! lookup only points at a place, so when the text is too unusual to tell it falls back to the
 //! key's line, then to the file's first line, rather than failing.
 
-use crate::runbook::front_matter;
+use runbook_core::runbook::front_matter;
 
 /// A runbook's front matter as written, for finding the line a key or value is on.
 pub(super) struct FrontMatterLines {

@@ -15,10 +15,10 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use crate::config::Book;
-use crate::parallel;
-use crate::runbook::Runbook;
-use crate::source::{self, SourceFile};
+use runbook_core::config::Book;
+use runbook_core::parallel;
+use runbook_core::runbook::Runbook;
+use runbook_core::source::{self, SourceFile};
 
 mod facts;
 mod links;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::Parsed;
 use super::report::{Code, Finding};
-use crate::runbook::names;
+use runbook_core::runbook::names;
 
 /// One name a runbook answers to, where it is written.
 struct Claim {

@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::parallel;
+use runbook_core::parallel;
 
 /// One thing to check.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
-use crate::error::FileProblem;
+use runbook_core::error::FileProblem;
 
 /// How bad a finding is: errors fail `runbook check`, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

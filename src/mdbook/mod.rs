@@ -20,11 +20,11 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::config::{Book, percent_encode_path};
-use crate::error::FileProblem;
-use crate::history::History;
-use crate::runbook::{Hosting, Runbook, app_from_path, front_matter};
-use crate::source;
+use runbook_core::config::{Book, percent_encode_path};
+use runbook_core::error::FileProblem;
+use runbook_core::history::History;
+use runbook_core::runbook::{Hosting, Runbook, app_from_path, front_matter};
+use runbook_core::source;
 pub use page::CardFormat;
 
 /// What can stop the preprocessor. Problems with single runbooks never do: they are warnings.
@@ -35,7 +35,7 @@ pub enum MdbookError {
     #[error("mdBook's input is not the [context, book] this preprocessor understands: {0}")]
     Shape(String),
     #[error(transparent)]
-    Config(#[from] crate::Error),
+    Config(#[from] runbook_core::Error),
     #[error("cannot write the book to standard output: {0}")]
     Output(#[source] serde_json::Error),
 }
@@ -204,7 +204,7 @@ impl Assembler {
         // A static page is read long after it is built: who is reachable is worked out by the
         // reader's browser (see `page::card`), so the moment given here only dates the review.
         let built = self.today.and_time(chrono::NaiveTime::MIN).and_utc();
-        let card = crate::knowledge_base::details(&self.book, &self.history, runbook, None, built)
+        let card = runbook_core::knowledge_base::details(&self.book, &self.history, runbook, None, built)
             .map(|details| page::card(&details, self.format))
             .unwrap_or_default();
         page::compose(&runbook.facts.title, &runbook.body, &card)
@@ -518,7 +518,7 @@ mod tests {
             hours: Mon-Fri 09:00-17:00 Europe/London\n  - name: Someone\n    hours: ask around\n---\n# Desk\n";
         let runbook = Runbook::parse("runbooks/desk.md", "desk.md", text).unwrap();
         let built = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        let details = crate::knowledge_base::details(
+        let details = runbook_core::knowledge_base::details(
             &book,
             &History::default(),
             &runbook,

@@ -11,8 +11,8 @@ use std::ops::Range;
 use askama::Template;
 use pulldown_cmark::{Event, Parser, Tag};
 
-use crate::results::RunbookDetails;
-use crate::runbook::sections::markdown_options;
+use runbook_core::results::RunbookDetails;
+use runbook_core::runbook::sections::markdown_options;
 use crate::views::card::CardView;
 use crate::views::markdown::{self, MAX_NESTING, RawTags};
 

@@ -7,10 +7,10 @@
 
 use askama::Template;
 
-use crate::results::RunbookDetails;
-use crate::runbook::Hosting;
-use crate::runbook::facts::display_value;
-use crate::runbook::hours::Schedule;
+use runbook_core::results::RunbookDetails;
+use runbook_core::runbook::Hosting;
+use runbook_core::runbook::facts::display_value;
+use runbook_core::runbook::hours::Schedule;
 use crate::views::reach::{self, Reach};
 
 /// How a hosting value looks: a CSS class and the words on the badge.

@@ -15,12 +15,12 @@ use pulldown_cmark::{CowStr, Event, Parser, Tag};
 /// as text. Real runbooks nest a few levels.
 pub const MAX_NESTING: usize = 64;
 
-use crate::runbook::Runbook;
-use crate::runbook::sections::markdown_options;
+use runbook_core::runbook::Runbook;
+use runbook_core::runbook::sections::markdown_options;
 
 /// The URL of a runbook page.
 pub fn runbook_url(app: &str) -> String {
-    format!("/runbooks/{}", crate::config::percent_encode_path(app))
+    format!("/runbooks/{}", runbook_core::config::percent_encode_path(app))
 }
 
 /// Renders a runbook's body as sanitized HTML.

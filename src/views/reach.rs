@@ -7,9 +7,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::results::RunbookDetails;
-use crate::runbook::Contact;
-use crate::runbook::hours::{self, Schedule};
+use runbook_core::results::RunbookDetails;
+use runbook_core::runbook::Contact;
+use runbook_core::runbook::hours::{self, Schedule};
 
 /// A contact's status at the moment the details were made for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,12 +7,12 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::knowledge_base::RefreshReport;
+use runbook_core::knowledge_base::RefreshReport;
 use crate::lint::{Report, Severity};
-use crate::misses::{Miss, MissKind};
-use crate::results::{Explanation, Facets, Fusion, RunbookDetails, SearchResults};
-use crate::runbook::Hosting;
-use crate::runbook::facts::display_value;
+use runbook_core::misses::{Miss, MissKind};
+use runbook_core::results::{Explanation, Facets, Fusion, RunbookDetails, SearchResults};
+use runbook_core::runbook::Hosting;
+use runbook_core::runbook::facts::display_value;
 use crate::views::reach::{self, Reach};
 
 const WIDTH: usize = 80;
@@ -408,10 +408,10 @@ pub fn refresh_summary(report: &RefreshReport) -> String {
 
 /// What `runbook index` says of the sentence vectors after the refresh.
 pub fn semantic_summary(
-    status: &crate::knowledge_base::SemanticStatus,
-    fill: &crate::knowledge_base::FillReport,
+    status: &runbook_core::knowledge_base::SemanticStatus,
+    fill: &runbook_core::knowledge_base::FillReport,
 ) -> String {
-    use crate::knowledge_base::SemanticState as State;
+    use runbook_core::knowledge_base::SemanticState as State;
     match status.state {
         State::Off => "Semantic search is off (semantic = false in book.toml).\n".to_string(),
         State::Unavailable => format!(
@@ -566,7 +566,7 @@ fn unescape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Hit;
+    use runbook_core::results::Hit;
 
     fn plain(s: &str) -> String {
         anstream::adapter::strip_str(s).to_string()

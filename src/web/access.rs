@@ -12,7 +12,7 @@ use base64::Engine;
 
 use super::AppState;
 use crate::auth::{Access, Credentials};
-use crate::knowledge_base::today;
+use runbook_core::knowledge_base::today;
 
 /// Paths anyone may fetch: nothing on them comes from a runbook's body.
 fn is_open(path: &str) -> bool {

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics::IndexGauges;
 use super::{AppState, MAX_LIMIT, MAX_QUERY_CHARS, WebError};
-use crate::misses::{Miss, Outcome};
-use crate::results::{RunbookDetails, RunbookSummary, SearchResults};
+use runbook_core::misses::{Miss, Outcome};
+use runbook_core::results::{RunbookDetails, RunbookSummary, SearchResults};
 use crate::views::markdown;
 
 /// Query string of search requests. `limit` is text so a malformed one means "default", not 400.
@@ -41,7 +41,7 @@ pub struct SearchParams {
 /// An `at=` parameter: `None` when absent or empty, 400 when not an RFC 3339 time.
 pub fn at_param(at: Option<&str>) -> Result<Option<DateTime<Utc>>, WebError> {
     match at.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(at) => Ok(Some(crate::clock::parse(at, "at")?)),
+        Some(at) => Ok(Some(runbook_core::clock::parse(at, "at")?)),
         None => Ok(None),
     }
 }
@@ -95,9 +95,9 @@ pub async fn search(
     let limit = params.limit(10);
     let at = params.at()?;
     if params.explain() {
-        let now = crate::clock::at_or_now(at)?;
+        let now = runbook_core::clock::at_or_now(at)?;
         let results = state
-            .blocking(move |kb| kb.search_at(&query, limit, crate::SearchMode::Hybrid, true, now))
+            .blocking(move |kb| kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, true, now))
             .await??;
         return Ok(Json(std::sync::Arc::new(results)));
     }
@@ -147,9 +147,9 @@ pub async fn runbook(
     Path(app): Path<String>,
     Query(params): Query<RunbookParams>,
 ) -> Result<Json<RunbookPayload>, WebError> {
-    let now = crate::clock::at_or_now(at_param(params.at.as_deref())?)?;
+    let now = runbook_core::clock::at_or_now(at_param(params.at.as_deref())?)?;
     let payload = state
-        .blocking(move |kb| -> crate::Result<RunbookPayload> {
+        .blocking(move |kb| -> runbook_core::Result<RunbookPayload> {
             let runbook = kb.runbook(&app)?;
             let details = kb.details(&runbook, params.section.as_deref(), now)?;
             Ok(RunbookPayload {
@@ -177,9 +177,9 @@ struct Health {
     watching: bool,
     reindexes: u64,
     /// Files left out of the index, with why.
-    problems: Vec<crate::FileProblem>,
+    problems: Vec<runbook_core::FileProblem>,
     /// Ranking by meaning: on, off or unavailable (and why), the model, sections with vectors.
-    semantic: crate::knowledge_base::SemanticStatus,
+    semantic: runbook_core::knowledge_base::SemanticStatus,
     /// With `serve --pull`: the upstream, the commit served, the last pull and its error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pull: Option<crate::pull::PullStatus>,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::results::SearchResults;
+use runbook_core::results::SearchResults;
 
 /// Answers kept at most; the cache starts over when full (cheaper than LRU bookkeeping, and a
 /// full cache means the traffic is not repetitive anyway).

@@ -20,15 +20,15 @@ pub enum WebError {
     Internal(String),
 }
 
-impl From<crate::Error> for WebError {
-    fn from(e: crate::Error) -> Self {
+impl From<runbook_core::Error> for WebError {
+    fn from(e: runbook_core::Error) -> Self {
         match e {
-            crate::Error::NotFound(name) => WebError::NotFound(name),
-            e @ crate::Error::NoSuchSection { .. } => WebError::NotFoundJson {
+            runbook_core::Error::NotFound(name) => WebError::NotFound(name),
+            e @ runbook_core::Error::NoSuchSection { .. } => WebError::NotFoundJson {
                 kind: "section",
                 message: e.to_string(),
             },
-            e @ crate::Error::Clock { .. } => WebError::BadRequest(e.to_string()),
+            e @ runbook_core::Error::Clock { .. } => WebError::BadRequest(e.to_string()),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -1,7 +1,7 @@
 //! The web server: the support desk's search page, runbook pages and the JSON API, on axum.
 //!
 //! The web layer knows the knowledge base only through [`KnowledgeBase`]'s API and the
-//! [`results`](crate::results) it returns; it never reads files or touches the index itself.
+//! [`results`](runbook_core::results) it returns; it never reads files or touches the index itself.
 //! Index calls are synchronous and CPU-bound, so handlers run them on tokio's blocking pool.
 //!
 //! - `state`: what every handler shares (the knowledge base, the answer cache, metrics).
@@ -10,7 +10,7 @@
 //! - `tasks`: what runs beside the requests: refreshes, the folder watcher, pulls, live checks.
 //! - `pages`, `api`, `assets`: the handlers.
 //!
-//! [`KnowledgeBase`]: crate::knowledge_base::KnowledgeBase
+//! [`KnowledgeBase`]: runbook_core::knowledge_base::KnowledgeBase
 
 mod access;
 mod api;

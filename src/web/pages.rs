@@ -8,10 +8,10 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::api::{SearchParams, at_param, from_query};
 use super::{AppState, WebError};
-use crate::misses::Outcome;
-use crate::query::{self, FilterField};
-use crate::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
-use crate::runbook::Runbook;
+use runbook_core::misses::Outcome;
+use runbook_core::query::{self, FilterField};
+use runbook_core::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
+use runbook_core::runbook::Runbook;
 use crate::views::card::{CardView, HostingView};
 use crate::views::markdown;
 
@@ -180,11 +180,11 @@ async fn results_html(
         });
     }
     let query = q.clone();
-    let now = crate::clock::at_or_now(at)?;
+    let now = runbook_core::clock::at_or_now(at)?;
     let (results, answer_runbook) = state
         .blocking(
-            move |kb| -> crate::Result<(SearchResults, Option<Runbook>)> {
-                let results = kb.search_at(&query, limit, crate::SearchMode::Hybrid, false, now)?;
+            move |kb| -> runbook_core::Result<(SearchResults, Option<Runbook>)> {
+                let results = kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, false, now)?;
                 // The answer card shows the login steps rendered, so it needs the runbook itself.
                 let runbook = match &results.answer {
                     Some(answer) => kb.runbook(&answer.facts.app).ok(),
@@ -285,8 +285,8 @@ fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
 }
 
 /// A hit as the page shows it. Its link names the query it came from, so that opening it marks
-/// the query's results as used (see [`crate::misses`]).
-fn hit_view(hit: &crate::results::Hit, q: &str) -> HitView {
+/// the query's results as used (see [`runbook_core::misses`]).
+fn hit_view(hit: &runbook_core::results::Hit, q: &str) -> HitView {
     let mut url = format!("{}?from={}", markdown::runbook_url(&hit.app), encode(q));
     if !hit.anchor.is_empty() {
         url.push('#');
@@ -333,11 +333,11 @@ pub async fn runbook_page(
         .iter()
         .find(|(k, _)| k == "at")
         .map(|(_, v)| v.as_str());
-    let now = crate::clock::at_or_now(at_param(at)?)?;
+    let now = runbook_core::clock::at_or_now(at_param(at)?)?;
     // Rendering is CPU work too: off the async threads, where the request timeout can still fire.
     let (runbook, details, body) = state
         .blocking(
-            move |kb| -> crate::Result<(Runbook, RunbookDetails, String)> {
+            move |kb| -> runbook_core::Result<(Runbook, RunbookDetails, String)> {
                 let runbook = kb.runbook(&app)?;
                 let details = kb.details(&runbook, None, now)?;
                 let body = markdown::render(&runbook);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::tasks::{self, Follow};
 use super::{AppState, connections, router};
-use crate::knowledge_base::KnowledgeBase;
+use runbook_core::knowledge_base::KnowledgeBase;
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
 /// the first refresh, (unless `watch` is false) the folder watcher and (with `follow`) the pulls.

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use super::cache;
 use super::error::WebError;
 use super::metrics::Metrics;
-use crate::knowledge_base::KnowledgeBase;
-use crate::misses::{MissLog, Outcome};
+use runbook_core::knowledge_base::KnowledgeBase;
+use runbook_core::misses::{MissLog, Outcome};
 use crate::pull::PullStatus;
 
 /// What every handler shares.
@@ -44,7 +44,7 @@ impl AppState {
             watching: Arc::new(AtomicBool::new(false)),
             ready: Arc::new(AtomicBool::new(false)),
             cache: Arc::new(cache::SearchCache::default()),
-            cpu: Arc::new(tokio::sync::Semaphore::new(crate::parallel::cores(
+            cpu: Arc::new(tokio::sync::Semaphore::new(runbook_core::parallel::cores(
                 usize::MAX,
             ))),
             access: None,
@@ -101,9 +101,9 @@ impl AppState {
         query: String,
         limit: usize,
         at: Option<DateTime<Utc>>,
-    ) -> Result<Arc<crate::SearchResults>, WebError> {
+    ) -> Result<Arc<runbook_core::SearchResults>, WebError> {
         let started = Instant::now();
-        let now = crate::clock::at_or_now(at)?;
+        let now = runbook_core::clock::at_or_now(at)?;
         // Who is reachable and which reviews are overdue change with the clock, at minute
         // granularity at most: an answer is kept for the minute it was computed in. Questions
         // about another moment are rare and not kept.
@@ -125,7 +125,7 @@ impl AppState {
         let _searching = self.kb.searching();
         let results = self
             .blocking(move |kb| {
-                kb.search_at(&query, limit, crate::SearchMode::Hybrid, false, now)
+                kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, false, now)
                     .map(|r| (query, r))
             })
             .await??;

@@ -33,8 +33,8 @@ impl App {
 
     /// `kb`, with the state `configure` makes of the default one (access control, a shorter
     /// window for opening results, ...); it is given the knowledge base's loaded `book.toml`.
-    pub fn configured(kb: Kb, configure: impl FnOnce(&runbook::Book, AppState) -> AppState) -> App {
-        let book = runbook::Book::load(kb.root()).expect("book");
+    pub fn configured(kb: Kb, configure: impl FnOnce(&runbook_core::Book, AppState) -> AppState) -> App {
+        let book = runbook_core::Book::load(kb.root()).expect("book");
         let state = configure(&book, AppState::new(Arc::new(kb.knowledge_base())));
         App {
             state,
@@ -43,7 +43,7 @@ impl App {
     }
 
     /// A knowledge base the test opened (and refreshed) itself, and whose files it keeps.
-    pub fn serving(knowledge_base: runbook::KnowledgeBase) -> App {
+    pub fn serving(knowledge_base: runbook_core::KnowledgeBase) -> App {
         App {
             state: AppState::new(Arc::new(knowledge_base)),
             _kb: None,

@@ -95,9 +95,9 @@ impl Kb {
     }
 
     /// This knowledge base opened in process and refreshed (indexed).
-    pub fn knowledge_base(&self) -> runbook::KnowledgeBase {
-        let book = runbook::Book::load(self.root()).expect("book");
-        let knowledge_base = runbook::KnowledgeBase::open(book).expect("open");
+    pub fn knowledge_base(&self) -> runbook_core::KnowledgeBase {
+        let book = runbook_core::Book::load(self.root()).expect("book");
+        let knowledge_base = runbook::model::open_knowledge_base(book).expect("open");
         knowledge_base.refresh(&mut |_, _| {}).expect("refresh");
         knowledge_base
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::knowledge_base::KnowledgeBase;
+use runbook_core::knowledge_base::KnowledgeBase;
 use crate::pull::{Checkout, PullStatus, Pulled};
 
 /// Following the upstream of the served checkout: `serve --pull SECS`.

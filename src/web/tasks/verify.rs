@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::knowledge_base::KnowledgeBase;
+use runbook_core::knowledge_base::KnowledgeBase;
 
 /// Runs `check --live` every `every` for as long as the server runs (`serve --verify-every`),
 /// so that searches mark the runbooks whose servers or URLs drifted. The first run comes one
@@ -24,8 +24,12 @@ pub(super) async fn verify_periodically(kb: Arc<KnowledgeBase>, every: Duration)
     loop {
         tick.tick().await;
         let kb = kb.clone();
-        let outcome = tokio::task::spawn_blocking(move || -> crate::Result<(usize, usize)> {
-            kb.verify_live(crate::clock::now()?)
+        let outcome = tokio::task::spawn_blocking(move || -> runbook_core::Result<(usize, usize)> {
+            let (report, drift) =
+                crate::lint::check_live_now(kb.book(), runbook_core::clock::now()?, &|_, _| {});
+            let drifted = drift.runbooks.len();
+            kb.set_drift(drift)?;
+            Ok((report.findings.len(), drifted))
         })
         .await;
         match outcome {

@@ -21,7 +21,7 @@ pub(super) async fn supervise_watcher(
     state: AppState,
     changes: tokio::sync::mpsc::Sender<()>,
 ) {
-    let mut watcher: Option<crate::watch::FolderWatcher> = None;
+    let mut watcher: Option<runbook_core::watch::FolderWatcher> = None;
     let mut identity = None;
     let mut tick = tokio::time::interval(FOLDER_CHECK);
     let mut reconciled = Instant::now();
@@ -38,7 +38,7 @@ pub(super) async fn supervise_watcher(
                 let on_change = move || {
                     let _ = notify.try_send(());
                 };
-                match crate::watch::watch(&folder, on_change) {
+                match runbook_core::watch::watch(&folder, on_change) {
                     Ok(made) => {
                         if made.is_polling() {
                             tracing::warn!("watching the runbook folder by polling every second");

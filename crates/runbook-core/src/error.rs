@@ -1,0 +1,121 @@
+//! The library's error types: what can go wrong reading the configuration, a runbook or the index.
+//!
+//! Problems with a single runbook file are not fatal to the knowledge base: they are carried as
+//! [`FileProblem`]s (path, line, message), reported, and the file is left out of the index.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Errors of the library as a whole. Each names what it was working on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `book.toml` is missing, unreadable or malformed.
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+
+    /// No knowledge base was found from the starting folder upwards.
+    #[error(
+        "no book.toml found in {start} or any folder above it; run inside a runbook repository or pass --root DIR"
+    )]
+    NoRoot { start: PathBuf },
+
+    /// The runbook folder named by `book.toml` does not exist.
+    #[error("runbook folder {0} does not exist (set [book] src in book.toml)")]
+    MissingSource(PathBuf),
+
+    /// Listing the runbook folder failed part-way; the last index stays in use.
+    #[error("listing {0} failed part-way; the last index is kept until the next refresh")]
+    IncompleteListing(PathBuf),
+
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The search index could not be opened, written or searched.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+
+    /// A search index directory problem.
+    #[error("search index directory: {0}")]
+    IndexDirectory(#[from] tantivy::directory::error::OpenDirectoryError),
+
+    /// A runbook could not be read or parsed.
+    #[error("{0}")]
+    Runbook(FileProblem),
+
+    /// A runbook server could not be asked.
+    #[error("{url}: {message}")]
+    Remote { url: String, message: String },
+
+    /// A password could not be hashed (no randomness for the salt).
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+
+    /// The log of missed searches could not be read or written.
+    #[error("{path}: {message}")]
+    Misses { path: PathBuf, message: String },
+
+    /// The sentence model failed while computing vectors.
+    #[error("semantic search: {0}")]
+    Semantic(String),
+
+    /// A moment given with `--at`, `?at=` or `RUNBOOK_NOW` that is not RFC 3339.
+    #[error("{given_by}: {value:?} is not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")]
+    Clock {
+        given_by: String,
+        value: String,
+        message: String,
+    },
+
+    /// Nothing known by this name.
+    #[error("no runbook found for {0:?}")]
+    NotFound(String),
+
+    /// The runbook exists but has no such section.
+    #[error("{path} has no section {section:?}")]
+    NoSuchSection { section: String, path: String },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why one file was left out of the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FileProblem {
+    /// Path relative to the root, with `/` separators.
+    pub path: String,
+    /// 1-based line in the file, where there is one (`null` otherwise: the field is always
+    /// there, which also keeps the type readable from binary formats).
+    pub line: Option<u64>,
+    /// 1-based column, where there is one.
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}

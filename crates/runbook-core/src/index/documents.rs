@@ -1,0 +1,282 @@
+//! Turning a parsed runbook into index documents: one per section (its heading and text), and
+//! one for the whole runbook (what describes it as a whole). Each word is indexed once.
+
+use tantivy::TantivyDocument;
+
+use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
+use crate::runbook::names::key;
+use crate::runbook::{Runbook, app_from_path, facts::url_host};
+
+/// The grouping id of a runbook: a hash of its path.
+pub(super) fn runbook_id(path: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(path.as_bytes())
+}
+
+/// The key of a section's content: a hash of exactly what its sentence vector is computed from
+/// (runbook title, heading path, text), so a vector is reused while they stay the same.
+pub(super) fn section_key(title: &str, heading: &str, body: &str) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [title, heading, body] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.digest()
+}
+
+/// Every exact name a runbook answers to.
+pub(super) fn keys(runbook: &Runbook) -> Vec<String> {
+    let mut keys = ids(runbook);
+    keys.push(key(&runbook.facts.title));
+    // The path-derived id answers too, so links between runbook files resolve whatever `app` says.
+    keys.push(key(&app_from_path(&runbook.id_path)));
+    keys.retain(|k| !k.is_empty());
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The exact names that identify a runbook: app id, aliases, hosts, IPs, URLs and their hosts.
+pub(super) fn ids(runbook: &Runbook) -> Vec<String> {
+    let f = &runbook.facts;
+    let mut keys: Vec<String> = std::iter::once(f.app.as_str())
+        .chain(f.aliases.iter().map(String::as_str))
+        .chain(f.addresses())
+        .chain(f.urls.iter().filter_map(|u| url_host(u)))
+        .map(key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The words a file's path gives it: folders and file name without the extension. A file named
+/// `README` or `index` says nothing beyond its folder, so only the folders count for it.
+pub(super) fn path_words(path: &str) -> String {
+    let stem = path
+        .rsplit_once('.')
+        .filter(|(_, ext)| !ext.contains('/'))
+        .map_or(path, |(stem, _)| stem);
+    let mut parts: Vec<&str> = stem.split('/').filter(|p| !p.is_empty()).collect();
+    if parts
+        .last()
+        .is_some_and(|f| f.eq_ignore_ascii_case("readme") || f.eq_ignore_ascii_case("index"))
+    {
+        parts.pop();
+    }
+    // One part per line: each folder is its own compound, not one long path identifier.
+    parts.join("\n")
+}
+
+/// The documents of one runbook: its sections, then the whole-runbook document, as one batch.
+pub(super) fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
+    let f = &runbook.facts;
+    let path_words = path_words(&runbook.path);
+    // An app id that is only the file's path adds nothing the path field lacks; counting it as
+    // a name too would make path words outweigh the title.
+    let app_is_path = runbook
+        .path
+        .rsplit_once('.')
+        .is_some_and(|(stem, _)| stem == f.app || stem.ends_with(&format!("/{}", f.app)));
+    let names = std::iter::once(f.title.as_str())
+        .chain(std::iter::once(f.app.as_str()).filter(|_| !app_is_path))
+        .chain(f.aliases.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let keys = keys(runbook);
+    let ids = ids(runbook);
+    let hosts = f.hosts();
+    let facts_text = facts_text(runbook);
+    let facet_values = super::facets::values(runbook);
+    let spelling = spelling(runbook, &[&names, &facts_text], &ids);
+    let text_words = runbook
+        .sections
+        .iter()
+        .map(|s| word_count(&s.text))
+        .sum::<u64>();
+
+    let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
+    let mut add = |kind: u64, heading: String, anchor: &str, body: &[&str], first: bool| {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.path, &runbook.path);
+        doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
+        doc.add_u64(fields.kind, kind);
+        doc.add_text(fields.app, &f.app);
+        doc.add_text(fields.title, &f.title);
+        if kind == KIND_SECTION {
+            doc.add_text(fields.heading, &heading);
+            doc.add_text(fields.anchor, anchor);
+            for text in body {
+                doc.add_text(fields.body, text);
+            }
+        }
+        // Stored on every document so any hit can show them; single raw terms, cheap to index.
+        if let Some(owner) = &f.owner {
+            doc.add_text(fields.owner, owner.to_lowercase());
+        }
+        if let Some(hosting) = f.hosting {
+            doc.add_text(fields.hosting, hosting.as_str());
+        }
+        if let Some(reviewed) = f.reviewed {
+            doc.add_text(fields.reviewed, reviewed.to_string());
+        }
+        if let Some(days) = f.review_every_days {
+            doc.add_u64(fields.review_every_days, u64::from(days));
+        }
+        if first {
+            doc.add_text(fields.first, "1");
+        }
+        if kind == KIND_SECTION {
+            let text = body.first().copied().unwrap_or_default();
+            doc.add_u64(fields.section_key, section_key(&f.title, &heading, text));
+        }
+        // What describes the runbook as a whole goes on its runbook document only: repeating it
+        // on every section cost a quarter of the indexing work and added nothing, since a
+        // runbook is only a hit when its runbook document matches.
+        if kind == KIND_RUNBOOK {
+            doc.add_text(fields.path_words, &path_words);
+            doc.add_text(fields.names, &names);
+            doc.add_text(fields.facts, &facts_text);
+            for k in &keys {
+                doc.add_text(fields.keys, k);
+            }
+            for k in &ids {
+                doc.add_text(fields.ids, k);
+            }
+            for tag in &f.tags {
+                doc.add_text(fields.tag, tag.to_lowercase());
+            }
+            if let Some(system) = &f.system {
+                doc.add_text(fields.system, system.to_lowercase());
+            }
+            for host in &hosts {
+                doc.add_text(fields.host, host);
+            }
+            for value in &facet_values {
+                doc.add_text(fields.facets, value);
+            }
+            doc.add_text(fields.spelling, &spelling);
+        }
+        // On every document, though only the runbook document's is read: a column every
+        // document has is read by position, one that some lack through a rank lookup, which
+        // was an eighth of a broad search.
+        doc.add_u64(fields.text_words, text_words);
+        docs.push(doc);
+    };
+
+    if runbook.sections.is_empty() {
+        add(
+            KIND_SECTION,
+            f.title.clone(),
+            "",
+            &[f.summary.as_deref().unwrap_or_default()],
+            true,
+        );
+    }
+    for (i, section) in runbook.sections.iter().enumerate() {
+        let mut heading = section.parents.join(" › ");
+        if !heading.is_empty() {
+            heading.push_str(" › ");
+        }
+        heading.push_str(&section.heading);
+        add(
+            KIND_SECTION,
+            heading,
+            &section.anchor,
+            &[&section.text],
+            i == 0,
+        );
+    }
+    // The runbook document carries no heading and no text: each word of a section is indexed
+    // once, in its section, and the ranking combines the runbook's own fields with its sections
+    // (see [`super::collector`]). It comes last, after its sections: the ranking finds it as the
+    // first runbook document at or after any of them.
+    add(KIND_RUNBOOK, String::new(), "", &[], false);
+    docs
+}
+
+/// The words of a text, roughly as the analyzer counts them: runs of letters and digits.
+fn word_count(text: &str) -> u64 {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count() as u64
+}
+
+/// Shortest and longest word kept for spelling suggestions: shorter words are too ambiguous to
+/// correct to, longer ones are hashes and blobs.
+const SPELLING_CHARS: std::ops::RangeInclusive<usize> = 3..=40;
+
+/// The runbook's distinct words, lower-cased and not stemmed, one space apart: its title,
+/// names, facts, headings and text cut at every character that is not a letter or digit (so
+/// `billing01.prod.example.com` gives `billing01`, `prod`, `example`), plus its exact names
+/// that have no space (`pg-bouncer`, host names) whole.
+fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
+    let mut words = rustc_hash::FxHashSet::<String>::default();
+    let sections = runbook
+        .sections
+        .iter()
+        .flat_map(|s| [s.heading.as_str(), s.text.as_str()]);
+    // One buffer for the lower-cased word: most words repeat, and only new ones are copied.
+    let mut lower = String::new();
+    for text in texts.iter().copied().chain(sections) {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if !SPELLING_CHARS.contains(&word.chars().count())
+                || !word.chars().any(char::is_alphabetic)
+            {
+                continue;
+            }
+            lower.clear();
+            super::analyzer::push_lowercase(&mut lower, word);
+            if !words.contains(lower.as_str()) {
+                words.insert(lower.clone());
+            }
+        }
+    }
+    for id in ids {
+        if !id.contains(char::is_whitespace) && SPELLING_CHARS.contains(&id.chars().count()) {
+            words.insert(id.clone());
+        }
+    }
+    let mut words: Vec<String> = words.into_iter().collect();
+    // Sorted so the same runbook always makes the same document.
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// The searchable facts of a runbook, as text.
+fn facts_text(runbook: &Runbook) -> String {
+    let f = &runbook.facts;
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(f.summary.as_deref());
+    parts.extend(f.owner.as_deref());
+    parts.extend(f.system.as_deref());
+    parts.extend(f.tags.iter().map(String::as_str));
+    parts.extend(f.addresses());
+    for s in &f.servers {
+        parts.extend(s.role.as_deref());
+    }
+    for c in &f.contacts {
+        parts.extend(c.name.as_deref());
+        parts.extend(c.role.as_deref());
+    }
+    if let Some(v) = &f.vendor {
+        parts.extend(v.name.as_deref());
+        parts.extend(v.contract.as_deref());
+    }
+    parts.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_words_are_folders_and_file_name() {
+        assert_eq!(
+            path_words("docs/patroni/postgres-long-running.md"),
+            "docs\npatroni\npostgres-long-running"
+        );
+        assert_eq!(path_words("docs/logging/README.md"), "docs\nlogging");
+        assert_eq!(path_words("v1.2/notes"), "v1.2\nnotes");
+    }
+}
