@@ -20,6 +20,7 @@ mod desk_quality;
 mod faults;
 mod fill;
 mod flood;
+mod guide;
 mod history;
 mod hostile_requests;
 mod hostile_runbooks;
