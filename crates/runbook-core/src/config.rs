@@ -93,8 +93,11 @@ pub fn percent_encode_path(path: &str) -> String {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AuthSettings {
+    /// File of API tokens, one hashed token per line.
     pub tokens_file: Option<PathBuf>,
+    /// File of users and their password hashes, `name:hash` per line.
     pub users_file: Option<PathBuf>,
+    /// Header a trusted proxy sets to the signed-in user's name.
     pub trusted_header: Option<String>,
 }
 

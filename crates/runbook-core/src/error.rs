@@ -12,13 +12,21 @@ use serde::Serialize;
 pub enum Error {
     /// `book.toml` is missing, unreadable or malformed.
     #[error("{path}: {message}")]
-    Config { path: PathBuf, message: String },
+    Config {
+        /// The `book.toml`.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// No knowledge base was found from the starting folder upwards.
     #[error(
         "no book.toml found in {start} or any folder above it; run inside a runbook repository or pass --root DIR"
     )]
-    NoRoot { start: PathBuf },
+    NoRoot {
+        /// Where the search started.
+        start: PathBuf,
+    },
 
     /// The runbook folder named by `book.toml` does not exist.
     #[error("runbook folder {0} does not exist (set [book] src in book.toml)")]
@@ -31,7 +39,9 @@ pub enum Error {
     /// A file system operation failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -50,7 +60,12 @@ pub enum Error {
 
     /// A runbook server could not be asked.
     #[error("{url}: {message}")]
-    Remote { url: String, message: String },
+    Remote {
+        /// The server asked.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
 
     /// A password could not be hashed (no randomness for the salt).
     #[error("cannot hash the password: {0}")]
@@ -58,7 +73,12 @@ pub enum Error {
 
     /// The log of missed searches could not be read or written.
     #[error("{path}: {message}")]
-    Misses { path: PathBuf, message: String },
+    Misses {
+        /// The log's file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// The sentence model failed while computing vectors.
     #[error("semantic search: {0}")]
@@ -67,8 +87,11 @@ pub enum Error {
     /// A moment given with `--at`, `?at=` or `RUNBOOK_NOW` that is not RFC 3339.
     #[error("{given_by}: {value:?} is not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")]
     Clock {
+        /// Where the moment came from (`--at`, `?at=`, `RUNBOOK_NOW`).
         given_by: String,
+        /// The text given.
         value: String,
+        /// Why it is not a moment.
         message: String,
     },
 
@@ -78,7 +101,12 @@ pub enum Error {
 
     /// The runbook exists but has no such section.
     #[error("{path} has no section {section:?}")]
-    NoSuchSection { section: String, path: String },
+    NoSuchSection {
+        /// The section asked for.
+        section: String,
+        /// The runbook's file.
+        path: String,
+    },
 }
 
 impl Error {
@@ -104,6 +132,7 @@ pub struct FileProblem {
     pub line: Option<u64>,
     /// 1-based column, where there is one.
     pub column: Option<u64>,
+    /// What is wrong.
     pub message: String,
 }
 

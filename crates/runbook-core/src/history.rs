@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub struct LastChange {
     /// Author date, with the author's UTC offset.
     pub date: DateTime<FixedOffset>,
+    /// Who made the commit.
     pub author: String,
     /// The first line of the commit message.
     pub subject: String,
@@ -87,6 +88,7 @@ impl History {
         self.changes.len()
     }
 
+    /// Whether git knew nothing (outside git, or no commits).
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }

@@ -80,6 +80,7 @@ impl KnowledgeBase {
         })
     }
 
+    /// The configuration this knowledge base was opened with.
     pub fn book(&self) -> &Book {
         &self.book
     }
@@ -374,6 +375,7 @@ impl KnowledgeBase {
         self.search_mode(query, limit, SearchMode::Hybrid, true)
     }
 
+    /// Every runbook in the index, by app id.
     pub fn list(&self) -> Result<Vec<RunbookSummary>> {
         self.index().list()
     }

@@ -49,9 +49,13 @@ pub enum MissKind {
 /// A query that missed, as `GET /api/misses` and `runbook misses --json` print it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Miss {
+    /// The query, as the caller typed it.
     pub query: String,
+    /// How many times it was asked.
     pub count: u64,
+    /// When it was last asked.
     pub last_seen: DateTime<Utc>,
+    /// Whether it found nothing or only weak matches.
     pub kind: MissKind,
 }
 

@@ -6,10 +6,15 @@
 /// A filter field a query may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterField {
+    /// `owner:` — the owning team.
     Owner,
+    /// `hosting:` — who runs the servers.
     Hosting,
+    /// `tag:` — one of the runbook's tags.
     Tag,
+    /// `host:` — a server's host name.
     Host,
+    /// `system:` — the system the application belongs to.
     System,
 }
 

@@ -11,10 +11,13 @@ use crate::runbook::Hosting;
 /// The answer to a search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
+    /// The query as asked.
     pub query: String,
     /// Number of runbooks that matched (hits holds at most `limit` of them).
     pub total: usize,
+    /// How long the search took, in milliseconds.
     pub took_ms: f64,
+    /// The best matches, best first, at most `limit`.
     pub hits: Vec<Hit>,
     /// When the query names exactly one runbook (app id, alias, host, IP or URL): its fact card
     /// and login steps, so nobody has to click.
@@ -34,10 +37,13 @@ pub struct SearchResults {
 /// common values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facets {
+    /// Runbooks per hosting value.
     #[serde(default)]
     pub hosting: BTreeMap<String, usize>,
+    /// Runbooks per owning team.
     #[serde(default)]
     pub owner: BTreeMap<String, usize>,
+    /// Runbooks per tag.
     #[serde(default)]
     pub tag: BTreeMap<String, usize>,
 }
@@ -55,6 +61,7 @@ impl Facets {
         sorted
     }
 
+    /// Whether no fact has a value among the matches.
     pub fn is_empty(&self) -> bool {
         self.hosting.is_empty() && self.owner.is_empty() && self.tag.is_empty()
     }
@@ -63,12 +70,17 @@ impl Facets {
 /// One runbook that matched, at its best section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
+    /// The application's id.
     pub app: String,
+    /// The runbook's title.
     pub title: String,
     /// Path relative to the knowledge base root.
     pub path: String,
+    /// Who runs the servers.
     pub hosting: Option<Hosting>,
+    /// The owning team.
     pub owner: Option<String>,
+    /// Its place in the ranking: higher is better (the fused score of a hybrid search).
     pub score: f32,
     /// Heading of the best-matching section.
     pub section: String,
@@ -114,8 +126,9 @@ pub struct Fusion {
     pub lexical_score: Option<f32>,
     /// How many of the query's words the runbook has, of `words`.
     pub words_matched: Option<usize>,
+    /// How many describing words the query has.
     pub words: usize,
-    /// How much its place among the words' hits counts: the share of words matched, cubed.
+    /// How much its place among the words' hits counts: the share of words matched, squared.
     pub lexical_weight: Option<f32>,
     /// 1-based rank among the runbooks whose sections are nearest in meaning to the query;
     /// `None` when none of its sections was near enough.
@@ -137,6 +150,7 @@ pub struct Fusion {
 /// Where one query word matched, per field, with the field-weighted score it earned there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WordMatch {
+    /// The query word.
     pub word: String,
     /// Fields of the whole runbook the word (or its synonym, typo or prefix form) matched.
     pub runbook: BTreeMap<String, f32>,
@@ -149,10 +163,15 @@ pub struct WordMatch {
 /// A runbook in a listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunbookSummary {
+    /// The application's id.
     pub app: String,
+    /// The runbook's title.
     pub title: String,
+    /// The file, relative to the root.
     pub path: String,
+    /// Who runs the servers.
     pub hosting: Option<Hosting>,
+    /// The owning team.
     pub owner: Option<String>,
 }
 
@@ -160,6 +179,7 @@ pub struct RunbookSummary {
 /// the one section asked for (the Login section by default).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunbookDetails {
+    /// The file, relative to the root.
     pub path: String,
     /// The newest commit that changed the file; `null` outside git or before its first commit.
     pub last_change: Option<LastChange>,
@@ -167,6 +187,7 @@ pub struct RunbookDetails {
     pub edit_url: Option<String>,
     /// The sentence to read before picking up the phone, from `hosting`.
     pub advice: Option<String>,
+    /// What the front matter says (flattened into this object in JSON).
     #[serde(flatten)]
     pub facts: crate::runbook::Facts,
     /// The moment reachability and review status are given for (RFC 3339, UTC).
@@ -175,10 +196,12 @@ pub struct RunbookDetails {
     /// Index in `contacts` of the first contact, in escalation order, who is reachable at the
     /// moment asked about; `null` when none is (or nobody's hours can be read).
     pub call_first: Option<usize>,
+    /// When it was reviewed and whether that is overdue.
     pub review: Review,
     /// Why the runbook may no longer be true; see [`Hit::stale`].
     #[serde(default)]
     pub stale: Vec<String>,
+    /// Its table of contents.
     pub sections: Vec<SectionRef>,
     /// The section asked for, or the Login section.
     pub section: Option<SectionText>,
@@ -187,26 +210,38 @@ pub struct RunbookDetails {
 /// When a runbook was reviewed and whether that is overdue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
+    /// The date of the last review, from `reviewed:`.
     pub reviewed: Option<chrono::NaiveDate>,
+    /// Days a review stays current (`review-every-days`).
     pub every_days: u32,
+    /// When the next review is due.
     pub due: Option<chrono::NaiveDate>,
+    /// Whether that date has passed.
     pub overdue: bool,
 }
 
 /// A section in a table of contents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionRef {
+    /// The heading's text.
     pub heading: String,
+    /// The anchor the page gives the heading.
     pub anchor: String,
+    /// Heading level, 1 to 6.
     pub level: u8,
+    /// 1-based line of the heading in the file.
     pub line: u64,
 }
 
 /// A section's Markdown, sub-sections included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionText {
+    /// The heading's text.
     pub heading: String,
+    /// The anchor the page gives the heading.
     pub anchor: String,
+    /// 1-based line of the heading in the file.
     pub line: u64,
+    /// The section's Markdown.
     pub markdown: String,
 }

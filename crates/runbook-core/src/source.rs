@@ -19,15 +19,18 @@ pub struct SourceFile {
     pub path: String,
     /// Path relative to the runbook folder: where the default app id comes from.
     pub id_path: String,
+    /// The file's absolute path.
     pub abs: PathBuf,
     /// Modification time in nanoseconds since the epoch (0 if unknown).
     pub mtime_ns: u64,
+    /// Size in bytes.
     pub size: u64,
 }
 
 /// What the runbook folder holds.
 #[derive(Debug, Default)]
 pub struct Listing {
+    /// The runbook files found.
     pub files: Vec<SourceFile>,
     /// Entries that could not be listed (unreadable folders, symlink loops).
     pub problems: Vec<FileProblem>,
@@ -42,6 +45,7 @@ pub struct Listing {
 /// A file's contents, checked to be usable text.
 #[derive(Debug)]
 pub struct FileText {
+    /// The file's text.
     pub text: String,
     /// xxh3 of the bytes: a file whose hash is unchanged need not be re-indexed.
     pub hash: u64,
@@ -57,6 +61,7 @@ pub struct BackgroundListing {
 }
 
 impl BackgroundListing {
+    /// Starts listing `book`'s runbook folder on another thread.
     pub fn start(book: &Book) -> BackgroundListing {
         let book = book.clone();
         let handle = std::thread::spawn({

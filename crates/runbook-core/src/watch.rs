@@ -25,7 +25,9 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// A running watcher; dropping it stops watching. The debouncer is only held, never read: it
 /// watches for as long as it lives.
 pub enum FolderWatcher {
+    /// Told of changes by the operating system.
     Native(#[allow(dead_code)] Debouncer<notify::RecommendedWatcher, RecommendedCache>),
+    /// Looking every [`POLL_INTERVAL`], where the OS cannot tell (network file systems).
     Polling(#[allow(dead_code)] Debouncer<PollWatcher, FileIdMap>),
 }
 

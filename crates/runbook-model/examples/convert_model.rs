@@ -31,7 +31,9 @@ const F16_WEIGHTS: &str = "model.f16.safetensors";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [src, dst] = args.as_slice() else {
-        eprintln!("usage: cargo run --release -p runbook-model --example convert_model -- SRC_DIR DST_DIR");
+        eprintln!(
+            "usage: cargo run --release -p runbook-model --example convert_model -- SRC_DIR DST_DIR"
+        );
         return ExitCode::from(2);
     };
     match convert(Path::new(src), Path::new(dst)) {

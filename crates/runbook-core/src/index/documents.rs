@@ -5,7 +5,7 @@ use tantivy::TantivyDocument;
 
 use super::schema::{Fields, KIND_RUNBOOK, KIND_SECTION};
 use crate::runbook::names::key;
-use crate::runbook::{Runbook, app_from_path, facts::url_host};
+use crate::runbook::{Runbook, Section, app_from_path, facts::url_host};
 
 /// The grouping id of a runbook: a hash of its path.
 pub(super) fn runbook_id(path: &str) -> u64 {
@@ -37,11 +37,11 @@ pub(super) fn keys(runbook: &Runbook) -> Vec<String> {
 
 /// The exact names that identify a runbook: app id, aliases, hosts, IPs, URLs and their hosts.
 pub(super) fn ids(runbook: &Runbook) -> Vec<String> {
-    let f = &runbook.facts;
-    let mut keys: Vec<String> = std::iter::once(f.app.as_str())
-        .chain(f.aliases.iter().map(String::as_str))
-        .chain(f.addresses())
-        .chain(f.urls.iter().filter_map(|u| url_host(u)))
+    let facts = &runbook.facts;
+    let mut keys: Vec<String> = std::iter::once(facts.app.as_str())
+        .chain(facts.aliases.iter().map(String::as_str))
+        .chain(facts.addresses())
+        .chain(facts.urls.iter().filter_map(|u| url_host(u)))
         .map(key)
         .filter(|k| !k.is_empty())
         .collect();
@@ -70,129 +70,178 @@ pub(super) fn path_words(path: &str) -> String {
 
 /// The documents of one runbook: its sections, then the whole-runbook document, as one batch.
 pub(super) fn documents(runbook: &Runbook, fields: &Fields) -> Vec<TantivyDocument> {
-    let f = &runbook.facts;
-    let path_words = path_words(&runbook.path);
-    // An app id that is only the file's path adds nothing the path field lacks; counting it as
-    // a name too would make path words outweigh the title.
-    let app_is_path = runbook
-        .path
-        .rsplit_once('.')
-        .is_some_and(|(stem, _)| stem == f.app || stem.ends_with(&format!("/{}", f.app)));
-    let names = std::iter::once(f.title.as_str())
-        .chain(std::iter::once(f.app.as_str()).filter(|_| !app_is_path))
-        .chain(f.aliases.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let keys = keys(runbook);
-    let ids = ids(runbook);
-    let hosts = f.hosts();
-    let facts_text = facts_text(runbook);
-    let facet_values = super::facets::values(runbook);
-    let spelling = spelling(runbook, &[&names, &facts_text], &ids);
+    let facts = &runbook.facts;
     let text_words = runbook
         .sections
         .iter()
         .map(|s| word_count(&s.text))
         .sum::<u64>();
-
     let mut docs = Vec::with_capacity(runbook.sections.len() + 2);
-    let mut add = |kind: u64, heading: String, anchor: &str, body: &[&str], first: bool| {
-        let mut doc = TantivyDocument::default();
-        doc.add_text(fields.path, &runbook.path);
-        doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
-        doc.add_u64(fields.kind, kind);
-        doc.add_text(fields.app, &f.app);
-        doc.add_text(fields.title, &f.title);
-        if kind == KIND_SECTION {
-            doc.add_text(fields.heading, &heading);
-            doc.add_text(fields.anchor, anchor);
-            for text in body {
-                doc.add_text(fields.body, text);
-            }
-        }
-        // Stored on every document so any hit can show them; single raw terms, cheap to index.
-        if let Some(owner) = &f.owner {
-            doc.add_text(fields.owner, owner.to_lowercase());
-        }
-        if let Some(hosting) = f.hosting {
-            doc.add_text(fields.hosting, hosting.as_str());
-        }
-        if let Some(reviewed) = f.reviewed {
-            doc.add_text(fields.reviewed, reviewed.to_string());
-        }
-        if let Some(days) = f.review_every_days {
-            doc.add_u64(fields.review_every_days, u64::from(days));
-        }
-        if first {
-            doc.add_text(fields.first, "1");
-        }
-        if kind == KIND_SECTION {
-            let text = body.first().copied().unwrap_or_default();
-            doc.add_u64(fields.section_key, section_key(&f.title, &heading, text));
-        }
-        // What describes the runbook as a whole goes on its runbook document only: repeating it
-        // on every section cost a quarter of the indexing work and added nothing, since a
-        // runbook is only a hit when its runbook document matches.
-        if kind == KIND_RUNBOOK {
-            doc.add_text(fields.path_words, &path_words);
-            doc.add_text(fields.names, &names);
-            doc.add_text(fields.facts, &facts_text);
-            for k in &keys {
-                doc.add_text(fields.keys, k);
-            }
-            for k in &ids {
-                doc.add_text(fields.ids, k);
-            }
-            for tag in &f.tags {
-                doc.add_text(fields.tag, tag.to_lowercase());
-            }
-            if let Some(system) = &f.system {
-                doc.add_text(fields.system, system.to_lowercase());
-            }
-            for host in &hosts {
-                doc.add_text(fields.host, host);
-            }
-            for value in &facet_values {
-                doc.add_text(fields.facets, value);
-            }
-            doc.add_text(fields.spelling, &spelling);
-        }
-        // On every document, though only the runbook document's is read: a column every
-        // document has is read by position, one that some lack through a rank lookup, which
-        // was an eighth of a broad search.
-        doc.add_u64(fields.text_words, text_words);
-        docs.push(doc);
-    };
-
     if runbook.sections.is_empty() {
-        add(
-            KIND_SECTION,
-            f.title.clone(),
-            "",
-            &[f.summary.as_deref().unwrap_or_default()],
-            true,
-        );
+        let part = SectionPart {
+            heading: facts.title.clone(),
+            anchor: "",
+            text: facts.summary.as_deref().unwrap_or_default(),
+            first: true,
+        };
+        docs.push(section_document(runbook, fields, &part, text_words));
     }
     for (i, section) in runbook.sections.iter().enumerate() {
-        let mut heading = section.parents.join(" › ");
-        if !heading.is_empty() {
-            heading.push_str(" › ");
-        }
-        heading.push_str(&section.heading);
-        add(
-            KIND_SECTION,
-            heading,
-            &section.anchor,
-            &[&section.text],
-            i == 0,
-        );
+        let part = SectionPart {
+            heading: section_heading(section),
+            anchor: &section.anchor,
+            text: &section.text,
+            first: i == 0,
+        };
+        docs.push(section_document(runbook, fields, &part, text_words));
     }
     // The runbook document carries no heading and no text: each word of a section is indexed
     // once, in its section, and the ranking combines the runbook's own fields with its sections
-    // (see [`super::collector`]). It comes last, after its sections: the ranking finds it as the
+    // (see [`super::rank`]). It comes last, after its sections: the ranking finds it as the
     // first runbook document at or after any of them.
-    add(KIND_RUNBOOK, String::new(), "", &[], false);
+    docs.push(runbook_document(runbook, fields, text_words));
     docs
+}
+
+/// What a section document holds of its section.
+struct SectionPart<'a> {
+    /// The section's heading after its parents' (`Parent › Child`).
+    heading: String,
+    anchor: &'a str,
+    text: &'a str,
+    /// Whether this is the runbook's first section.
+    first: bool,
+}
+
+/// A section's heading after its parents' headings, ` › ` between them.
+fn section_heading(section: &Section) -> String {
+    let mut heading = section.parents.join(" › ");
+    if !heading.is_empty() {
+        heading.push_str(" › ");
+    }
+    heading.push_str(&section.heading);
+    heading
+}
+
+/// The document of one section: its heading and text, with the runbook's shown facts.
+fn section_document(
+    runbook: &Runbook,
+    fields: &Fields,
+    part: &SectionPart,
+    text_words: u64,
+) -> TantivyDocument {
+    let title = &runbook.facts.title;
+    let mut doc = runbook_identity(runbook, fields, KIND_SECTION);
+    doc.add_text(fields.heading, &part.heading);
+    doc.add_text(fields.anchor, part.anchor);
+    doc.add_text(fields.body, part.text);
+    add_shown_facts(&mut doc, runbook, fields);
+    if part.first {
+        doc.add_text(fields.first, "1");
+    }
+    doc.add_u64(
+        fields.section_key,
+        section_key(title, &part.heading, part.text),
+    );
+    add_text_words(&mut doc, fields, text_words);
+    doc
+}
+
+/// The whole-runbook document: what describes the runbook as a whole.
+fn runbook_document(runbook: &Runbook, fields: &Fields, text_words: u64) -> TantivyDocument {
+    let mut doc = runbook_identity(runbook, fields, KIND_RUNBOOK);
+    add_shown_facts(&mut doc, runbook, fields);
+    add_whole_runbook(&mut doc, runbook, fields);
+    add_text_words(&mut doc, fields, text_words);
+    doc
+}
+
+/// A new document of `kind` naming its runbook: path, grouping id, app id and title.
+fn runbook_identity(runbook: &Runbook, fields: &Fields, kind: u64) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.path, &runbook.path);
+    doc.add_u64(fields.runbook_id, runbook_id(&runbook.path));
+    doc.add_u64(fields.kind, kind);
+    doc.add_text(fields.app, &runbook.facts.app);
+    doc.add_text(fields.title, &runbook.facts.title);
+    doc
+}
+
+/// The facts a hit shows: owner, hosting, review date and interval.
+fn add_shown_facts(doc: &mut TantivyDocument, runbook: &Runbook, fields: &Fields) {
+    let facts = &runbook.facts;
+    // Stored on every document so any hit can show them; single raw terms, cheap to index.
+    if let Some(owner) = &facts.owner {
+        doc.add_text(fields.owner, owner.to_lowercase());
+    }
+    if let Some(hosting) = facts.hosting {
+        doc.add_text(fields.hosting, hosting.as_str());
+    }
+    if let Some(reviewed) = facts.reviewed {
+        doc.add_text(fields.reviewed, reviewed.to_string());
+    }
+    if let Some(days) = facts.review_every_days {
+        doc.add_u64(fields.review_every_days, u64::from(days));
+    }
+}
+
+/// What describes the runbook as a whole: path words, names, facts, exact names, tags, system,
+/// hosts, facets and spelling words.
+fn add_whole_runbook(doc: &mut TantivyDocument, runbook: &Runbook, fields: &Fields) {
+    // What describes the runbook as a whole goes on its runbook document only: repeating it
+    // on every section cost a quarter of the indexing work and added nothing, since a
+    // runbook is only a hit when its runbook document matches.
+    let facts = &runbook.facts;
+    let names = names(runbook);
+    let facts_text = facts_text(runbook);
+    let ids = ids(runbook);
+    let spelling = spelling(runbook, &[&names, &facts_text], &ids);
+    doc.add_text(fields.path_words, path_words(&runbook.path));
+    doc.add_text(fields.names, &names);
+    doc.add_text(fields.facts, &facts_text);
+    for name in keys(runbook) {
+        doc.add_text(fields.keys, name);
+    }
+    for id in &ids {
+        doc.add_text(fields.ids, id);
+    }
+    for tag in &facts.tags {
+        doc.add_text(fields.tag, tag.to_lowercase());
+    }
+    if let Some(system) = &facts.system {
+        doc.add_text(fields.system, system.to_lowercase());
+    }
+    for host in facts.hosts() {
+        doc.add_text(fields.host, host);
+    }
+    for value in super::facets::values(runbook) {
+        doc.add_text(fields.facets, value);
+    }
+    doc.add_text(fields.spelling, &spelling);
+}
+
+/// The runbook's words of text, on every document.
+fn add_text_words(doc: &mut TantivyDocument, fields: &Fields, text_words: u64) {
+    // On every document, though only the runbook document's is read: a column every
+    // document has is read by position, one that some lack through a rank lookup, which
+    // was an eighth of a broad search.
+    doc.add_u64(fields.text_words, text_words);
+}
+
+/// The names a runbook is called by, one a line: its title, app id and aliases.
+fn names(runbook: &Runbook) -> String {
+    let facts = &runbook.facts;
+    // An app id that is only the file's path adds nothing the path field lacks; counting it as
+    // a name too would make path words outweigh the title.
+    let app_is_path = runbook
+        .path
+        .rsplit_once('.')
+        .is_some_and(|(stem, _)| stem == facts.app || stem.ends_with(&format!("/{}", facts.app)));
+    std::iter::once(facts.title.as_str())
+        .chain(std::iter::once(facts.app.as_str()).filter(|_| !app_is_path))
+        .chain(facts.aliases.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The words of a text, roughly as the analyzer counts them: runs of letters and digits.

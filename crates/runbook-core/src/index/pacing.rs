@@ -57,7 +57,7 @@ impl Pace {
 
     /// Runbooks on their way now.
     #[cfg(test)]
-    pub fn in_flight(&self) -> usize {
+    pub(super) fn in_flight(&self) -> usize {
         *self
             .in_flight
             .lock()

@@ -42,6 +42,7 @@ pub struct RefreshReport {
     /// What went wrong with the index itself (e.g. it fell back to memory).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How long the refresh took.
     #[serde(serialize_with = "serialize_ms")]
     pub took: Duration,
 }

@@ -85,12 +85,16 @@ impl std::fmt::Display for Hosting {
 /// One server the application runs on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Server {
+    /// The server's host name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// Its IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// What it does (e.g. `database`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// Keys this program does not know, kept and shown as they are.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -98,14 +102,19 @@ pub struct Server {
 /// One contact, in escalation order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
+    /// What they are for (e.g. `on-call`, `team lead`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// Who.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// When they can be called, e.g. `Mon-Fri 08:00-18:00 Europe/Berlin` or `24x7`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<String>,
     /// Whether the contact can be called at the moment the runbook is shown for; `null` when
@@ -119,6 +128,7 @@ pub struct Contact {
     /// When reachable now on a schedule: when that ends (`null` for 24x7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reachable_until: Option<DateTime<Utc>>,
+    /// Keys this program does not know, kept and shown as they are.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -137,18 +147,25 @@ impl Contact {
 /// Who wrote or sells the software, and when (not) to call them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Vendor {
+    /// The vendor's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Their support line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Their support email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The support contract's reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
+    /// When calling them is right (and, by omission, when it is not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_when: Option<String>,
+    /// When the contract ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// Keys this program does not know, kept and shown as they are.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -156,7 +173,9 @@ pub struct Vendor {
 /// A front-matter value that could not be used as its key requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactIssue {
+    /// The front-matter key.
     pub key: String,
+    /// What is wrong with its value.
     pub message: String,
 }
 
@@ -164,21 +183,37 @@ pub struct FactIssue {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Facts {
+    /// The runbook's title (`title:`, or the first heading).
     pub title: String,
+    /// The application's id (`app:`, or the file's name).
     pub app: String,
+    /// Other names the application goes by.
     pub aliases: Vec<String>,
+    /// One line on what the application is.
     pub summary: Option<String>,
+    /// Who runs the servers: us, a vendor, or a cloud service.
     pub hosting: Option<Hosting>,
+    /// The owning team.
     pub owner: Option<String>,
+    /// The larger system it belongs to.
     pub system: Option<String>,
+    /// Where it is in its life (e.g. `production`, `retiring`).
     pub lifecycle: Option<String>,
+    /// How critical it is (e.g. `1`).
     pub tier: Option<String>,
+    /// Free tags to filter by.
     pub tags: Vec<String>,
+    /// The servers it runs on.
     pub servers: Vec<Server>,
+    /// Where it is reached.
     pub urls: Vec<String>,
+    /// Whom to call, in escalation order.
     pub contacts: Vec<Contact>,
+    /// The vendor, when there is one.
     pub vendor: Option<Vendor>,
+    /// When the runbook was last checked against reality.
     pub reviewed: Option<NaiveDate>,
+    /// Days a review stays current, overriding `review-every-days`.
     pub review_every_days: Option<u32>,
     /// Login steps given in the front matter instead of a `## Login` section.
     pub login: Option<String>,

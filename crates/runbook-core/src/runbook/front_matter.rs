@@ -21,8 +21,11 @@ pub struct Split<'a> {
 /// Why front matter could not be read: a message and, where known, the file line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrontMatterError {
+    /// 1-based line in the file.
     pub line: Option<u64>,
+    /// 1-based column.
     pub column: Option<u64>,
+    /// What is wrong there.
     pub message: String,
 }
 

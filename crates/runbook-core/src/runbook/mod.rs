@@ -23,6 +23,7 @@ pub struct Runbook {
     pub path: String,
     /// Path inside the runbook folder, `/`-separated: links between runbooks are relative to it.
     pub id_path: String,
+    /// What the front matter says.
     pub facts: Facts,
     /// Whether the file had a front matter block at all.
     pub has_front_matter: bool,
@@ -33,6 +34,7 @@ pub struct Runbook {
     /// The Markdown after the front matter.
     #[serde(skip)]
     pub body: String,
+    /// The body's sections, in order.
     pub sections: Vec<Section>,
 }
 

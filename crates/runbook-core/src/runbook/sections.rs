@@ -64,98 +64,161 @@ pub fn slug(text: &str) -> String {
 /// Splits `body` (which starts on file line `body_line`) into sections. `title` names the text
 /// before the first heading.
 pub fn split_sections(body: &str, body_line: u64, title: &str) -> Vec<Section> {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of = |offset: usize| -> u64 {
-        let index = line_starts.partition_point(|&start| start <= offset);
-        body_line + index.saturating_sub(1) as u64
-    };
-
-    let mut sections: Vec<Section> = Vec::new();
-    let mut anchors = Anchors::default();
-    let mut current = Section {
-        heading: title.to_string(),
-        level: 0,
-        anchor: String::new(),
-        parents: Vec::new(),
-        line: body_line,
-        range: 0..0,
-        range_with_children: 0..0,
-        text: String::new(),
-    };
-    let mut in_heading: Option<(u8, Option<String>)> = None;
-    let mut heading_text = String::new();
-    // enclosing headings: (level, text)
-    let mut stack: Vec<(u8, String)> = Vec::new();
-
+    let lines = LineIndex::new(body, body_line);
+    let mut splitter = Splitter::new(body, body_line, title);
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, id, .. }) => {
-                current.range.end = range.start;
-                finish(&mut sections, current, body);
-                in_heading = Some((heading_level(level), id.map(|s| s.to_string())));
-                heading_text.clear();
-                current = Section {
-                    heading: String::new(),
-                    level: heading_level(level),
-                    anchor: String::new(),
-                    parents: Vec::new(),
-                    line: line_of(range.start),
-                    range: range.start..range.start,
-                    range_with_children: range.start..range.start,
-                    text: String::new(),
-                };
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, explicit_id)) = in_heading.take() {
-                    let heading = collapse_whitespace(&heading_text);
-                    while stack.last().is_some_and(|(l, _)| *l >= level) {
-                        stack.pop();
-                    }
-                    current.parents = stack
-                        .iter()
-                        .filter(|(l, _)| *l > 1)
-                        .map(|(_, t)| t.clone())
-                        .collect();
-                    stack.push((level, heading.clone()));
-                    current.anchor = anchors.unique(explicit_id.unwrap_or_else(|| slug(&heading)));
-                    current.heading = heading;
-                }
-            }
-            Event::Text(text) | Event::Code(text) => {
-                if in_heading.is_some() {
-                    heading_text.push_str(&text);
+            Event::Start(Tag::Heading { level, id, .. }) => splitter.start_heading(
+                heading_level(level),
+                id.map(|s| s.to_string()),
+                lines.line_of(range.start),
+                range.start,
+            ),
+            Event::End(TagEnd::Heading(_)) => splitter.end_heading(),
+            content => splitter.add_content(content),
+        }
+    }
+    splitter.into_sections()
+}
+
+/// Where each line of a body starts, to tell the file line of an offset.
+struct LineIndex {
+    starts: Vec<usize>,
+    /// The file line the body starts on.
+    first_line: u64,
+}
+
+impl LineIndex {
+    fn new(body: &str, first_line: u64) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts, first_line }
+    }
+
+    /// The 1-based file line that byte `offset` of the body is on.
+    fn line_of(&self, offset: usize) -> u64 {
+        let index = self.starts.partition_point(|&start| start <= offset);
+        self.first_line + index.saturating_sub(1) as u64
+    }
+}
+
+/// The sections found so far, and the one being read.
+struct Splitter<'a> {
+    body: &'a str,
+    sections: Vec<Section>,
+    anchors: Anchors,
+    current: Section,
+    /// Inside a heading: its level and its explicit `{#id}`, if any.
+    in_heading: Option<(u8, Option<String>)>,
+    heading_text: String,
+    /// The enclosing headings: (level, text).
+    stack: Vec<(u8, String)>,
+}
+
+impl<'a> Splitter<'a> {
+    fn new(body: &'a str, body_line: u64, title: &str) -> Splitter<'a> {
+        let mut preamble = empty_section(0, body_line, 0);
+        preamble.heading = title.to_string();
+        Splitter {
+            body,
+            sections: Vec::new(),
+            anchors: Anchors::default(),
+            current: preamble,
+            in_heading: None,
+            heading_text: String::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    /// Ends the current section where a heading starts, and begins the heading's.
+    fn start_heading(&mut self, level: u8, explicit_id: Option<String>, line: u64, start: usize) {
+        self.current.range.end = start;
+        let previous = std::mem::replace(&mut self.current, empty_section(level, line, start));
+        finish(&mut self.sections, previous, self.body);
+        self.in_heading = Some((level, explicit_id));
+        self.heading_text.clear();
+    }
+
+    /// Names the current section by the heading just read: its text, parents and anchor.
+    fn end_heading(&mut self) {
+        let Some((level, explicit_id)) = self.in_heading.take() else {
+            return;
+        };
+        let heading = collapse_whitespace(&self.heading_text);
+        while self.stack.last().is_some_and(|(l, _)| *l >= level) {
+            self.stack.pop();
+        }
+        self.current.parents = self
+            .stack
+            .iter()
+            .filter(|(l, _)| *l > 1)
+            .map(|(_, t)| t.clone())
+            .collect();
+        self.stack.push((level, heading.clone()));
+        self.current.anchor = self
+            .anchors
+            .unique(explicit_id.unwrap_or_else(|| slug(&heading)));
+        self.current.heading = heading;
+    }
+
+    /// Adds what an event says to the heading being read or to the current section's text.
+    fn add_content(&mut self, event: Event) {
+        let text = &mut self.current.text;
+        match event {
+            Event::Text(words) | Event::Code(words) => {
+                if self.in_heading.is_some() {
+                    self.heading_text.push_str(&words);
                 } else {
-                    current.text.push_str(&text);
+                    text.push_str(&words);
                 }
             }
             Event::Start(Tag::Link { dest_url, .. }) if dest_url.contains("://") => {
                 // URLs are what callers paste; make them findable even when the link text hides them.
-                current.text.push_str(&dest_url);
-                current.text.push(' ');
+                text.push_str(&dest_url);
+                text.push(' ');
             }
-            Event::SoftBreak | Event::HardBreak => push_space(&mut current.text),
+            Event::SoftBreak | Event::HardBreak => push_space(text),
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Item
                 | TagEnd::CodeBlock
                 | TagEnd::TableCell
                 | TagEnd::BlockQuote(_),
-            ) => push_space(&mut current.text),
-            Event::Html(html) | Event::InlineHtml(html) if in_heading.is_none() => {
-                current.text.push_str(&html);
-                push_space(&mut current.text);
+            ) => push_space(text),
+            Event::Html(html) | Event::InlineHtml(html) if self.in_heading.is_none() => {
+                text.push_str(&html);
+                push_space(text);
             }
             _ => {}
         }
     }
-    current.range.end = body.len();
-    finish(&mut sections, current, body);
-    fill_child_ranges(&mut sections, body.len());
-    sections
+
+    /// Ends the last section at the end of the body, and gives every section its range with
+    /// children.
+    fn into_sections(mut self) -> Vec<Section> {
+        self.current.range.end = self.body.len();
+        finish(&mut self.sections, self.current, self.body);
+        fill_child_ranges(&mut self.sections, self.body.len());
+        self.sections
+    }
 }
 
+/// A section with no heading and no content yet, starting at byte `start` on file line `line`.
+fn empty_section(level: u8, line: u64, start: usize) -> Section {
+    Section {
+        heading: String::new(),
+        level,
+        anchor: String::new(),
+        parents: Vec::new(),
+        line,
+        range: start..start,
+        range_with_children: start..start,
+        text: String::new(),
+    }
+}
+
+/// Keeps a finished section, its text with whitespace collapsed; an empty preamble is dropped.
 fn finish(sections: &mut Vec<Section>, mut section: Section, body: &str) {
     let is_empty_preamble = section.level == 0 && body[section.range.clone()].trim().is_empty();
     if is_empty_preamble {

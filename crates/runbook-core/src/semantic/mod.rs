@@ -79,6 +79,7 @@ impl State {
 /// The semantic layer's state, as `/healthz` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
+    /// Where the layer stands.
     pub state: State,
     /// The model's id, once loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +89,7 @@ pub struct Status {
     pub reason: Option<String>,
     /// Sections in the index, and how many of them have a vector (as of the last fill).
     pub sections: usize,
+    /// Sections that have a vector.
     pub embedded: usize,
 }
 
@@ -108,9 +110,11 @@ pub struct FillReport {
     pub embedded: usize,
     /// Sections in the index, and how many of them have a vector afterwards.
     pub sections: usize,
+    /// Sections that have a vector afterwards.
     pub with_vector: usize,
     /// Sections left without a vector because there were more than asked to embed.
     pub skipped: usize,
+    /// How long the fill took.
     #[serde(serialize_with = "serialize_secs")]
     pub took: Duration,
 }
@@ -260,6 +264,7 @@ impl Semantic {
         self.version.load(Ordering::Acquire)
     }
 
+    /// Where the semantic layer stands now.
     pub fn status(&self) -> Status {
         let (state, model, reason) = match (&self.source, self.encoder.get()) {
             (Configured::Off, _) => (State::Off, None, None),

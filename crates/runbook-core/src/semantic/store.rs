@@ -23,14 +23,23 @@ const MAGIC: &[u8; 8] = b"RBVECS\x00\x01";
 /// Why a vector file was not used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The vector file.
         path: String,
+        /// The failure.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not a vector file of this model and version.
     #[error("{path}: {problem}; the vectors will be computed again")]
-    Unusable { path: String, problem: String },
+    Unusable {
+        /// The vector file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 /// Sentence vectors by section content key.
@@ -47,6 +56,7 @@ pub struct VectorStore {
 }
 
 impl VectorStore {
+    /// An empty store for the vectors of `model`, each of `dims` numbers.
     pub fn new(model: &str, dims: usize) -> VectorStore {
         VectorStore {
             model: model.to_string(),
@@ -58,18 +68,22 @@ impl VectorStore {
         }
     }
 
+    /// The model whose vectors these are.
     pub fn model(&self) -> &str {
         &self.model
     }
 
+    /// Vectors kept.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether no vector is kept.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
+    /// Whether the section with this content key has a vector.
     pub fn contains(&self, key: u64) -> bool {
         self.slot.contains_key(&key)
     }

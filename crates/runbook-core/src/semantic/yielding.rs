@@ -57,6 +57,7 @@ impl Searches {
         Searching(self)
     }
 
+    /// Searches running now.
     pub fn in_flight(&self) -> usize {
         self.count().in_flight
     }

@@ -31,58 +31,9 @@ pub(super) fn rank_segment(
     reader: &SegmentReader,
     want_facets: bool,
 ) -> tantivy::Result<SegmentFruit> {
-    let mut postings: Vec<(Role, Box<dyn Scorer>)> = Vec::new();
-    for (i, (matched, exact)) in weights.words.iter().enumerate() {
-        postings.push((Role::Word(i), matched.scorer(reader, 1.0)?));
-        postings.push((Role::Exact(i), exact.scorer(reader, 1.0)?));
-    }
-    if let Some(w) = &weights.whole_name {
-        postings.push((Role::WholeName, w.scorer(reader, 1.0)?));
-    }
-    for (j, w) in weights.phrases.iter().enumerate() {
-        postings.push((Role::Phrase(j), w.scorer(reader, 1.0)?));
-    }
-    if let Some(w) = &weights.excluded {
-        postings.push((Role::Excluded, w.scorer(reader, 1.0)?));
-    }
-    if let Some(w) = &weights.first {
-        postings.push((Role::First, w.scorer(reader, 1.0)?));
-    }
-    postings.retain(|(_, p)| p.doc() != TERMINATED);
-    // Each word's text terms, read for their frequencies in the documents the word matched.
-    let text_index = reader.inverted_index(weights.text)?;
-    let mut text_postings: Vec<Vec<Option<SegmentPostings>>> = Vec::new();
-    for terms in &weights.text_terms {
-        let mut of_word = Vec::with_capacity(terms.len());
-        for (term, _) in terms {
-            of_word.push(text_index.read_postings(term, IndexRecordOption::WithFreqs)?);
-        }
-        text_postings.push(of_word);
-    }
-
-    let mut ranking = SegmentRanking {
-        ids: reader.fast_fields().u64("runbook_id")?,
-        runbooks: weights.runbooks.scorer(reader, 1.0)?,
-        filters: weights
-            .filters
-            .as_ref()
-            .map(|w| w.scorer(reader, 1.0))
-            .transpose()?,
-        segment,
-        whole_name_asked: weights.whole_name.is_some(),
-        list: weights.first.is_some(),
-        text_words: reader.fast_fields().u64("text_words")?,
-        text_scores: Vec::with_capacity(weights.text_terms.len()),
-        text_terms: &weights.text_terms,
-        text_norms: reader.get_fieldnorms_reader(weights.text)?,
-        average_text: weights.average_text.max(1.0),
-        finished: Vec::new(),
-        facets: if want_facets {
-            Some(SegmentFacets::open(reader)?)
-        } else {
-            None
-        },
-    };
+    let mut postings = open_postings(weights, reader)?;
+    let mut text_postings = open_text_postings(weights, reader)?;
+    let mut ranking = SegmentRanking::open(weights, segment, reader, want_facets)?;
     let alive = reader.alive_bitset();
     let words = weights.words.len();
     let phrases = weights.phrases.len();
@@ -92,41 +43,12 @@ pub(super) fn rank_segment(
     // documents (see the module documentation of `rank`): no column is read per document.
     let mut current: Option<DocId> = None;
     loop {
-        let doc = postings
-            .iter()
-            .map(|(_, p)| p.doc())
-            .min()
-            .unwrap_or(TERMINATED);
+        let doc = next_doc(&postings);
         if doc == TERMINATED {
             break;
         }
-        matched.clear();
-        for (role, p) in &mut postings {
-            if p.doc() != doc {
-                continue;
-            }
-            match *role {
-                Role::Word(i) => matched.words[i] = Some(p.score()),
-                Role::Exact(i) => matched.exact[i] = true,
-                Role::WholeName => matched.whole_name = true,
-                Role::Phrase(j) => matched.phrases[j] = Some(p.score()),
-                Role::Excluded => matched.excluded = true,
-                Role::First => matched.first = true,
-            }
-            p.advance();
-        }
-        for (i, of_word) in text_postings.iter_mut().enumerate() {
-            if matched.words[i].is_none() {
-                continue;
-            }
-            for (j, postings) in of_word.iter_mut().enumerate() {
-                if let Some(postings) = postings
-                    && seek_postings(postings, doc) == doc
-                {
-                    matched.text_tf[i][j] = postings.term_freq();
-                }
-            }
-        }
+        read_matches(&mut postings, doc, &mut matched);
+        read_text_frequencies(&mut text_postings, doc, &mut matched);
         if alive.is_some_and(|a| !a.is_alive(doc)) {
             continue;
         }
@@ -155,6 +77,98 @@ pub(super) fn rank_segment(
     })
 }
 
+/// The posting lists of every part of the plan, each with what it stands for; those with no
+/// document in this segment are left out.
+fn open_postings(
+    weights: &Weights,
+    reader: &SegmentReader,
+) -> tantivy::Result<Vec<(Role, Box<dyn Scorer>)>> {
+    let mut postings: Vec<(Role, Box<dyn Scorer>)> = Vec::new();
+    for (i, (matched, exact)) in weights.words.iter().enumerate() {
+        postings.push((Role::Word(i), matched.scorer(reader, 1.0)?));
+        postings.push((Role::Exact(i), exact.scorer(reader, 1.0)?));
+    }
+    if let Some(weight) = &weights.whole_name {
+        postings.push((Role::WholeName, weight.scorer(reader, 1.0)?));
+    }
+    for (j, weight) in weights.phrases.iter().enumerate() {
+        postings.push((Role::Phrase(j), weight.scorer(reader, 1.0)?));
+    }
+    if let Some(weight) = &weights.excluded {
+        postings.push((Role::Excluded, weight.scorer(reader, 1.0)?));
+    }
+    if let Some(weight) = &weights.first {
+        postings.push((Role::First, weight.scorer(reader, 1.0)?));
+    }
+    postings.retain(|(_, scorer)| scorer.doc() != TERMINATED);
+    Ok(postings)
+}
+
+/// Each word's text terms, read for their frequencies in the documents the word matched.
+fn open_text_postings(
+    weights: &Weights,
+    reader: &SegmentReader,
+) -> tantivy::Result<Vec<Vec<Option<SegmentPostings>>>> {
+    let text_index = reader.inverted_index(weights.text)?;
+    let mut text_postings: Vec<Vec<Option<SegmentPostings>>> = Vec::new();
+    for terms in &weights.text_terms {
+        let mut of_word = Vec::with_capacity(terms.len());
+        for (term, _) in terms {
+            of_word.push(text_index.read_postings(term, IndexRecordOption::WithFreqs)?);
+        }
+        text_postings.push(of_word);
+    }
+    Ok(text_postings)
+}
+
+/// The lowest document any posting list is on ([`TERMINATED`] once all are done).
+fn next_doc(postings: &[(Role, Box<dyn Scorer>)]) -> DocId {
+    postings
+        .iter()
+        .map(|(_, scorer)| scorer.doc())
+        .min()
+        .unwrap_or(TERMINATED)
+}
+
+/// Records in `matched` what the posting lists on `doc` say of it, and moves them past it.
+fn read_matches(postings: &mut [(Role, Box<dyn Scorer>)], doc: DocId, matched: &mut Matched) {
+    matched.clear();
+    for (role, scorer) in postings {
+        if scorer.doc() != doc {
+            continue;
+        }
+        match *role {
+            Role::Word(i) => matched.words[i] = Some(scorer.score()),
+            Role::Exact(i) => matched.exact[i] = true,
+            Role::WholeName => matched.whole_name = true,
+            Role::Phrase(j) => matched.phrases[j] = Some(scorer.score()),
+            Role::Excluded => matched.excluded = true,
+            Role::First => matched.first = true,
+        }
+        scorer.advance();
+    }
+}
+
+/// Records in `matched` how often each matched word's text terms occur in `doc`.
+fn read_text_frequencies(
+    text_postings: &mut [Vec<Option<SegmentPostings>>],
+    doc: DocId,
+    matched: &mut Matched,
+) {
+    for (i, of_word) in text_postings.iter_mut().enumerate() {
+        if matched.words[i].is_none() {
+            continue;
+        }
+        for (j, postings) in of_word.iter_mut().enumerate() {
+            if let Some(postings) = postings
+                && seek_postings(postings, doc) == doc
+            {
+                matched.text_tf[i][j] = postings.term_freq();
+            }
+        }
+    }
+}
+
 /// A segment's columns and the runbooks it has ranked.
 struct SegmentRanking<'w> {
     ids: Column<u64>,
@@ -177,7 +191,39 @@ struct SegmentRanking<'w> {
     facets: Option<SegmentFacets>,
 }
 
-impl SegmentRanking<'_> {
+impl<'w> SegmentRanking<'w> {
+    /// Opens the segment's columns for ranking by `weights`.
+    fn open(
+        weights: &'w Weights,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+        want_facets: bool,
+    ) -> tantivy::Result<Self> {
+        Ok(SegmentRanking {
+            ids: reader.fast_fields().u64("runbook_id")?,
+            runbooks: weights.runbooks.scorer(reader, 1.0)?,
+            filters: weights
+                .filters
+                .as_ref()
+                .map(|weight| weight.scorer(reader, 1.0))
+                .transpose()?,
+            segment,
+            whole_name_asked: weights.whole_name.is_some(),
+            list: weights.first.is_some(),
+            text_words: reader.fast_fields().u64("text_words")?,
+            text_scores: Vec::with_capacity(weights.text_terms.len()),
+            text_terms: &weights.text_terms,
+            text_norms: reader.get_fieldnorms_reader(weights.text)?,
+            average_text: weights.average_text.max(1.0),
+            finished: Vec::new(),
+            facets: if want_facets {
+                Some(SegmentFacets::open(reader)?)
+            } else {
+                None
+            },
+        })
+    }
+
     /// Scores a runbook whose documents have all been seen, if it is a hit.
     fn finish(&mut self, group: &Group, runbook_doc: DocId) {
         if group.excluded {
@@ -228,7 +274,9 @@ impl SegmentRanking<'_> {
         let at = |doc| DocAddress::new(self.segment, doc);
         let section = group.best.map(|(score, doc)| (score, at(doc)));
         let (score, doc) = match section {
-            Some((s, d)) => (runbook_score + SECTION_WEIGHT * s, d),
+            Some((section_score, section_doc)) => {
+                (runbook_score + SECTION_WEIGHT * section_score, section_doc)
+            }
             None => (runbook_score, at(runbook_doc)),
         };
         self.finished.push(BestSection {
