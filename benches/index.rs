@@ -41,7 +41,10 @@ fn build(c: &mut Criterion) {
                 let state = tempfile::tempdir().expect("temp dir");
                 let mut book = book.clone();
                 book.state_dir = state.path().to_path_buf();
-                (state, runbook::model::open_knowledge_base(book).expect("open"))
+                (
+                    state,
+                    runbook::model::open_knowledge_base(book).expect("open"),
+                )
             },
             |(state, kb)| {
                 let report = kb.rebuild(&mut |_, _| {}).expect("build");

@@ -5,6 +5,7 @@ mod support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use runbook_core::Book;
+use runbook_core::SearchRequest;
 
 fn search(c: &mut Criterion) {
     let n = support::corpus_size();
@@ -19,8 +20,9 @@ fn search(c: &mut Criterion) {
 
     let mut group = c.benchmark_group(format!("search_{n}"));
     for (kind, query) in support::QUERIES {
-        group.bench_with_input(BenchmarkId::new(*kind, query), query, |b, q| {
-            b.iter(|| kb.search(q, 10).expect("search"))
+        let request = SearchRequest::new(*query).limit(10);
+        group.bench_with_input(BenchmarkId::new(*kind, query), &request, |b, request| {
+            b.iter(|| kb.search(request).expect("search"))
         });
     }
     group.finish();

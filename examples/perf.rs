@@ -12,6 +12,7 @@
 #[path = "../benches/support/mod.rs"]
 mod support;
 
+use runbook_core::SearchRequest;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -101,13 +102,13 @@ fn search(root: &Path, runs: usize) -> anyhow::Result<()> {
     let (mut all_ours, mut all_plain) = (Vec::new(), Vec::new());
     for (kind, query) in support::QUERIES {
         for _ in 0..3 {
-            kb.search(query, 10)?;
+            kb.search(&SearchRequest::new(*query).limit(10))?;
             plain.search(query);
         }
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let start = Instant::now();
-            let found = kb.search(query, 10)?;
+            let found = kb.search(&SearchRequest::new(*query).limit(10))?;
             ours.push(start.elapsed());
             std::hint::black_box(found);
             let start = Instant::now();

@@ -36,6 +36,7 @@
 //! Figures (binary relevance, only the first [`CUTOFF`] results count): success@1, success@3,
 //! MRR@10 and nDCG@10, each averaged over the queries.
 
+use runbook_core::SearchRequest;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -234,7 +235,9 @@ impl System for Engine {
         }
     }
     fn rank(&self, query: &str) -> anyhow::Result<Vec<String>> {
-        let results = self.kb.search_mode(query, CUTOFF, self.mode, false)?;
+        let results = self
+            .kb
+            .search(&SearchRequest::new(query).limit(CUTOFF).mode(self.mode))?;
         Ok(results.hits.into_iter().map(|h| h.path).collect())
     }
 }

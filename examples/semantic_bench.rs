@@ -20,14 +20,15 @@
 //!
 //! The corpus folder is only read; the index and vectors go to a temporary folder.
 
+use runbook_core::SearchRequest;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use runbook_model::{DIMS, Encoder, Precision};
 use runbook_core::semantic::section_text;
 use runbook_core::semantic::store::VectorStore;
 use runbook_core::{Book, SearchMode};
+use runbook_model::{DIMS, Encoder, Precision};
 
 /// Queries that describe something (so the model is asked), as a support desk types them.
 const DESCRIBED: &[&str] = &[
@@ -238,7 +239,7 @@ fn main() -> anyhow::Result<()> {
         for _ in 0..ROUNDS {
             for query in DESCRIBED {
                 let started = Instant::now();
-                kb.search_mode(query, 10, mode, false)?;
+                kb.search(&SearchRequest::new(*query).limit(10).mode(mode))?;
                 took.push(started.elapsed());
             }
         }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use runbook_core::error::{Error, Result};
 use runbook_core::misses::Miss;
+use runbook_core::request::SearchRequest;
 use runbook_core::results::{RunbookDetails, SearchResults};
 
 /// A `runbook serve` somewhere.
@@ -39,20 +40,20 @@ impl RemoteKnowledgeBase {
         self
     }
 
-    /// A search; `explain` asks for each hit's score breakdown.
-    /// `at` asks about that moment instead of the server's now.
-    pub fn search(
-        &self,
-        query: &str,
-        limit: usize,
-        explain: bool,
-        at: Option<DateTime<Utc>>,
-    ) -> Result<SearchResults> {
-        let mut url = format!("{}/api/search?q={}&limit={limit}", self.base, encode(query));
-        if explain {
+    /// A search on the server, as `request` asks (no `at`: the server's now, unless
+    /// `RUNBOOK_NOW` fixes the clock here).
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let query = request.query.as_str();
+        let mut url = format!(
+            "{}/api/search?q={}&limit={}",
+            self.base,
+            encode(query),
+            request.limit
+        );
+        if request.explain {
             url.push_str("&explain=1");
         }
-        push_at(&mut url, at);
+        push_at(&mut url, runbook_core::clock::at_or_fixed(request.at)?);
         self.get(&url, query, None)
     }
 

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use predicates::prelude::*;
-use runbook_core::Book;
 use runbook::lint::{self, Code, Report, Severity};
+use runbook_core::Book;
 
 use crate::harness::Kb;
 

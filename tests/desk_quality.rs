@@ -8,6 +8,7 @@
 //! the words alone, or a fixed cosine, gave. In a plain clone the set is absent and the test says
 //! it is skipped (under `CI` that is a failure). `examples/search_eval.rs` prints the full figures.
 
+use runbook_core::SearchRequest;
 use std::path::{Path, PathBuf};
 
 use runbook_core::{Book, KnowledgeBase, SearchMode};
@@ -62,7 +63,11 @@ fn desk_dev() -> Option<PathBuf> {
 /// 1-based place of the first relevant runbook among the first three hits.
 fn place(kb: &KnowledgeBase, judged: &Judged) -> Option<usize> {
     let results = kb
-        .search_mode(&judged.query, 3, SearchMode::Hybrid, false)
+        .search(
+            &SearchRequest::new(&judged.query)
+                .limit(3)
+                .mode(SearchMode::Hybrid),
+        )
         .expect("search");
     results
         .hits

@@ -2,6 +2,7 @@
 //! disk, and the runbook folder vanishing and coming back under a running server. After each,
 //! every runbook is served again, and no runbook was written to, moved or deleted.
 
+use runbook_core::SearchRequest;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -265,6 +266,8 @@ fn an_incomplete_listing_keeps_the_last_index_instead_of_dropping_runbooks() {
         .to_string();
     assert!(error.contains("failed part-way"), "{error}");
     assert_eq!(knowledge.index().indexed(), 30, "no runbook was dropped");
-    let hits = knowledge.search("uniq7marker", 5).expect("search");
+    let hits = knowledge
+        .search(&SearchRequest::new("uniq7marker").limit(5))
+        .expect("search");
     assert_eq!(hits.hits[0].app, "gen/07/app-00007");
 }

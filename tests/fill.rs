@@ -6,6 +6,7 @@
 //! Every assertion is an ordering or a count, not a duration: what the fill may have done while
 //! a search was in flight is bounded by its design, whatever the machine's speed.
 
+use runbook_core::SearchRequest;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -155,7 +156,11 @@ fn a_search_during_a_background_fill_is_answered_before_the_fill_ends() {
             knowledge_base.semantic_status().embedded > 0
         });
         let results = knowledge_base
-            .search_mode(DESCRIBED, 10, SearchMode::Hybrid, false)
+            .search(
+                &SearchRequest::new(DESCRIBED)
+                    .limit(10)
+                    .mode(SearchMode::Hybrid),
+            )
             .expect("search");
         let status = knowledge_base.semantic_status();
         assert!(

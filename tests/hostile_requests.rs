@@ -3,6 +3,7 @@
 //! URIs get 414, path traversal 404, oversized bodies 405/413; every answer carries the security
 //! headers and `Cache-Control: no-store` (answers hold login steps).
 
+use runbook_core::SearchRequest;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -57,7 +58,7 @@ fn the_search_layer_answers_any_query_without_error_or_panic() {
         let outcome = runner.run(&(query(), 0usize..300), |(query, limit)| {
             tried.set(tried.get() + 1);
             let results = knowledge_base
-                .search(&query, limit)
+                .search(&SearchRequest::new(&query).limit(limit))
                 .map_err(|e| TestCaseError::fail(format!("{query:?}: {e}")))?;
             prop_assert!(results.hits.len() <= limit);
             prop_assert!(results.total >= results.hits.len());
@@ -97,7 +98,9 @@ fn a_pasted_wall_of_text_is_searched_quickly_not_refused() {
         let kb = Kb::examples();
         let knowledge_base = kb.knowledge_base();
         let wall = "ORA-00942 billing01 invoices stuck pending restart ".repeat(700);
-        let results = knowledge_base.search(&wall, 10).expect("search");
+        let results = knowledge_base
+            .search(&SearchRequest::new(&wall).limit(10))
+            .expect("search");
         println!("a 5,000-word query took {:.0} ms", results.took_ms);
         assert!(!results.hits.is_empty(), "it still finds what matches");
     });

@@ -2,6 +2,7 @@
 //! typos, prefixes, phrases, exclusions, filters and the ranking rules of README.md ("Queries").
 
 use crate::harness::Kb;
+use runbook_core::SearchRequest;
 
 fn runbook(front: &str, body: &str) -> String {
     format!("---\n{front}\n---\n{body}\n")
@@ -785,7 +786,9 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
         base.refresh(&mut |_, _| {}).expect("refresh");
     }
 
-    let results = base.search("certificate rotation", 100).expect("search");
+    let results = base
+        .search(&SearchRequest::new("certificate rotation").limit(100))
+        .expect("search");
     assert_eq!(results.total, 40);
     let mut apps: Vec<&str> = results.hits.iter().map(|h| h.app.as_str()).collect();
     apps.sort();
@@ -809,7 +812,9 @@ fn every_runbook_is_one_hit_after_many_rounds_of_edits() {
 
     // The server searches the segments on all cores at once: the same hits, order and counts.
     runbook_core::knowledge_base::search_on_all_cores();
-    let on_all_cores = base.search("certificate rotation", 100).expect("search");
+    let on_all_cores = base
+        .search(&SearchRequest::new("certificate rotation").limit(100))
+        .expect("search");
     let hits = |r: &runbook_core::results::SearchResults| -> Vec<(String, String, f32)> {
         r.hits
             .iter()

@@ -1,6 +1,7 @@
 //! Search by meaning: the sentence model finds what a caller describes in words the runbook does
 //! not use, never changes what a name finds, and its vectors are a cache like the index.
 
+use runbook_core::SearchRequest;
 use runbook_core::semantic::State;
 use runbook_core::{Book, KnowledgeBase, SearchMode};
 
@@ -98,7 +99,7 @@ fn open(kb: &Kb) -> KnowledgeBase {
 }
 
 fn paths(kb: &KnowledgeBase, query: &str, mode: SearchMode) -> Vec<String> {
-    kb.search_mode(query, 10, mode, false)
+    kb.search(&SearchRequest::new(query).limit(10).mode(mode))
         .expect("search")
         .hits
         .into_iter()
@@ -146,7 +147,9 @@ fn a_described_symptom_finds_the_runbook_that_answers_it_first() {
 fn the_answer_lands_on_the_section_that_answers() {
     let kb = kb();
     let kb = open(&kb);
-    let results = kb.search(DESCRIBED[0].0, 5).expect("search");
+    let results = kb
+        .search(&SearchRequest::new(DESCRIBED[0].0).limit(5))
+        .expect("search");
     assert_eq!(
         results.hits[0].section,
         "Account locked after credential rotation"
@@ -171,10 +174,14 @@ fn names_and_identifiers_find_exactly_what_they_found_without_the_model() {
         "owner:team-finance",
     ] {
         let hybrid = kb
-            .search_mode(query, 10, SearchMode::Hybrid, false)
+            .search(&SearchRequest::new(query).limit(10).mode(SearchMode::Hybrid))
             .expect("hybrid");
         let lexical = kb
-            .search_mode(query, 10, SearchMode::Lexical, false)
+            .search(
+                &SearchRequest::new(query)
+                    .limit(10)
+                    .mode(SearchMode::Lexical),
+            )
             .expect("lexical");
         assert_eq!(hybrid.hits, lexical.hits, "{query:?}");
         assert_eq!(hybrid.total, lexical.total, "{query:?}");
@@ -202,7 +209,10 @@ fn filters_and_excluded_words_hold_for_hits_found_by_meaning() {
     let kb = kb();
     let kb = open(&kb);
     let filtered = kb
-        .search(&format!("owner:team-logistics {}", DESCRIBED[0].0), 10)
+        .search(&SearchRequest::new(format!(
+            "owner:team-logistics {}",
+            DESCRIBED[0].0
+        )))
         .expect("search");
     assert!(
         filtered
@@ -227,18 +237,16 @@ fn filters_and_excluded_words_hold_for_hits_found_by_meaning() {
 fn explain_shows_both_ranks_the_cosine_and_the_fused_score() {
     let fixture = kb();
     let kb = open(&fixture);
-    let results = kb.search_explained(DESCRIBED[1].0, 5).expect("search");
+    let results = kb
+        .search(&SearchRequest::new(DESCRIBED[1].0).limit(5).explain(true))
+        .expect("search");
     let fusion = results.hits[0]
         .explain
         .as_ref()
         .and_then(|e| e.fusion.as_ref())
         .expect("a fused hit explains its fusion");
     assert_eq!(fusion.semantic_rank, Some(1));
-    assert!(
-        fusion
-            .cosine
-            .is_some_and(|c| c >= runbook_core::NEAR_NONE)
-    );
+    assert!(fusion.cosine.is_some_and(|c| c >= runbook_core::NEAR_NONE));
     assert!(
         fusion
             .standing
@@ -347,7 +355,8 @@ fn a_restart_computes_nothing_again() {
     let kb = kb();
     let sections = open(&kb).semantic_status().sections;
     assert!(sections >= 8);
-    let reopened = runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
+    let reopened =
+        runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
     reopened.refresh(&mut |_, _| {}).expect("refresh");
     let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
     assert_eq!((report.embedded, report.with_vector), (0, sections));
@@ -366,7 +375,8 @@ fn a_damaged_vector_file_is_computed_again_not_trusted() {
     bytes[middle] ^= 0x5a;
     std::fs::write(&file, &bytes).expect("damage it");
 
-    let reopened = runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
+    let reopened =
+        runbook::model::open_knowledge_base(Book::load(kb.root()).expect("book")).expect("open");
     reopened.refresh(&mut |_, _| {}).expect("refresh");
     let report = reopened.embed(None, &mut |_, _| {}).expect("embed");
     assert_eq!(report.embedded, sections, "every vector computed again");
@@ -387,9 +397,15 @@ fn semantic_off_gives_exactly_the_lexical_results_and_computes_nothing() {
             .exists()
     );
     for (query, _) in DESCRIBED {
-        let default = knowledge_base.search(query, 10).expect("search");
+        let default = knowledge_base
+            .search(&SearchRequest::new(*query).limit(10))
+            .expect("search");
         let lexical = knowledge_base
-            .search_mode(query, 10, SearchMode::Lexical, false)
+            .search(
+                &SearchRequest::new(*query)
+                    .limit(10)
+                    .mode(SearchMode::Lexical),
+            )
             .expect("lexical");
         assert_eq!(default.hits, lexical.hits, "{query:?}");
         assert_eq!(default.total, lexical.total, "{query:?}");
@@ -417,9 +433,16 @@ fn a_missing_model_means_lexical_search_and_says_why() {
     );
     let query = DESCRIBED[0].0;
     assert_eq!(
-        knowledge_base.search(query, 10).expect("search").hits,
         knowledge_base
-            .search_mode(query, 10, SearchMode::Lexical, false)
+            .search(&SearchRequest::new(query).limit(10))
+            .expect("search")
+            .hits,
+        knowledge_base
+            .search(
+                &SearchRequest::new(query)
+                    .limit(10)
+                    .mode(SearchMode::Lexical)
+            )
             .expect("lexical")
             .hits
     );

@@ -5,9 +5,10 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use runbook_core::knowledge_base::BackgroundListing;
-use runbook_core::knowledge_base::{KnowledgeBase, SearchMode};
 use crate::remote::RemoteKnowledgeBase;
+use runbook_core::SearchRequest;
+use runbook_core::knowledge_base::BackgroundListing;
+use runbook_core::knowledge_base::KnowledgeBase;
 use runbook_core::results::{RunbookDetails, SearchResults};
 
 use super::local::note_problems;
@@ -27,15 +28,11 @@ impl Answers {
     /// Searches; a local search uses `listing` when one was started early.
     pub(super) fn search(
         &self,
-        query: &str,
-        limit: usize,
-        explain: bool,
+        request: &SearchRequest,
         listing: Option<BackgroundListing>,
-        at: Option<DateTime<Utc>>,
     ) -> anyhow::Result<SearchResults> {
-        let now = runbook_core::clock::at_or_now(at)?;
         match self {
-            Answers::Local(kb) if kb.wants_model(query) => {
+            Answers::Local(kb) if kb.wants_model(&request.query) => {
                 // The query describes something: bring the index up to date first, then give
                 // the sections that just changed their vectors, so both rankings see the
                 // folder as it is. A search that needs no model skips all of this.
@@ -50,22 +47,15 @@ impl Answers {
                         vectors.skipped
                     );
                 }
-                Ok(kb.search_at(query, limit, SearchMode::Hybrid, explain, now)?)
+                Ok(kb.search(request)?)
             }
             Answers::Local(kb) => {
-                let (results, report) = with_progress(|progress| {
-                    kb.search_fresh(query, limit, listing, progress, now)
-                })?;
+                let (results, report) =
+                    with_progress(|progress| kb.search_fresh(request, listing, progress))?;
                 note_problems(&report);
-                if explain {
-                    // Explaining re-runs each word's queries; only worth it when asked.
-                    return Ok(kb.search_at(query, limit, SearchMode::Hybrid, true, now)?);
-                }
                 Ok(results)
             }
-            Answers::Remote(remote) => {
-                Ok(remote.search(query, limit, explain, runbook_core::clock::at_or_fixed(at)?)?)
-            }
+            Answers::Remote(remote) => Ok(remote.search(request)?),
         }
     }
 
@@ -77,10 +67,14 @@ impl Answers {
         at: Option<DateTime<Utc>>,
     ) -> runbook_core::Result<RunbookDetails> {
         match self {
-            Answers::Local(kb) => {
-                kb.details(&kb.runbook(app)?, section, runbook_core::clock::at_or_now(at)?)
+            Answers::Local(kb) => kb.details(
+                &kb.runbook(app)?,
+                section,
+                runbook_core::clock::at_or_now(at)?,
+            ),
+            Answers::Remote(remote) => {
+                remote.details(app, section, runbook_core::clock::at_or_fixed(at)?)
             }
-            Answers::Remote(remote) => remote.details(app, section, runbook_core::clock::at_or_fixed(at)?),
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use runbook_core::config::Book;
 use crate::views::{github, terminal};
+use runbook_core::config::Book;
 
 use super::exit;
 use super::output::{print, print_json};
@@ -45,7 +45,10 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
     let report = if args.live {
         check_live(book)?
     } else {
-        crate::lint::check(book, runbook_core::clock::local_date(runbook_core::clock::now()?))
+        crate::lint::check(
+            book,
+            runbook_core::clock::local_date(runbook_core::clock::now()?),
+        )
     };
     let format = if args.json {
         CheckFormat::Json

@@ -1,9 +1,9 @@
 //! `runbook index`: brings the on-disk index up to date (or rebuilds it), then computes the
 //! sentence vectors that are missing, and reports both.
 
+use crate::views::terminal;
 use runbook_core::config::Book;
 use runbook_core::knowledge_base::RefreshReport;
-use crate::views::terminal;
 
 use super::exit;
 use super::local;

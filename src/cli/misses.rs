@@ -21,7 +21,9 @@ pub(super) struct MissesArgs {
 pub(super) fn run(args: &MissesArgs, global: &GlobalOptions) -> anyhow::Result<u8> {
     let misses = match global.remote() {
         Some(remote) => remote.misses()?,
-        None => runbook_core::misses::read(&runbook_core::misses::file_in(&global.book()?.state_dir))?,
+        None => {
+            runbook_core::misses::read(&runbook_core::misses::file_in(&global.book()?.state_dir))?
+        }
     };
     if args.json {
         print_json(&misses)?;

@@ -31,9 +31,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+use crate::remote::RemoteKnowledgeBase;
 use runbook_core::config::Book;
 use runbook_core::error::Error;
-use crate::remote::RemoteKnowledgeBase;
 
 /// An operations runbook knowledge base: who runs it, who owns it, how to log in.
 #[derive(Debug, Parser)]

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use runbook_core::knowledge_base::BackgroundListing;
 use crate::views::terminal;
+use runbook_core::SearchRequest;
+use runbook_core::knowledge_base::BackgroundListing;
 
 use super::GlobalOptions;
 use super::answers::{Answers, parse_at};
@@ -45,7 +46,11 @@ pub(super) fn run(args: &SearchArgs, global: &GlobalOptions) -> anyhow::Result<u
         }
     };
     let query = args.query.join(" ");
-    let results = answers.search(&query, args.limit, args.explain, listing, args.at)?;
+    let request = SearchRequest::new(query)
+        .limit(args.limit)
+        .explain(args.explain)
+        .at(args.at);
+    let results = answers.search(&request, listing)?;
     if args.json {
         print_json(&results)?;
     } else {

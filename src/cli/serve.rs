@@ -67,15 +67,16 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
     let kb = local::open(book)?;
     kb.prefer_fast_query_vectors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(crate::web::serve(
-        std::sync::Arc::new(kb),
-        access,
+    let options = crate::web::ServeOptions {
         addr,
-        !args.no_watch,
+        access,
+        watch: !args.no_watch,
         follow,
-        args.verify_every
+        verify_every: args
+            .verify_every
             .map(|hours| Duration::from_secs(hours * 3600)),
-    ))?;
+    };
+    runtime.block_on(crate::web::serve(std::sync::Arc::new(kb), options))?;
     Ok(exit::OK)
 }
 

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use runbook_core::error::Error;
 use crate::views::terminal;
+use runbook_core::SearchRequest;
+use runbook_core::error::Error;
 
 use super::GlobalOptions;
 use super::answers::{Answers, parse_at};
@@ -55,7 +56,7 @@ pub(super) fn run(args: &ShowArgs, global: &GlobalOptions) -> anyhow::Result<u8>
 /// Says that no runbook is called `name`, suggesting the ones a search for it finds.
 fn not_found(answers: &Answers, name: &str) -> anyhow::Result<u8> {
     let mut message = format!("no runbook is called {name:?} (by app id, alias, host, IP or URL)");
-    let results = answers.search(name, 3, false, None, None)?;
+    let results = answers.search(&SearchRequest::new(name).limit(3), None)?;
     if !results.hits.is_empty() {
         message.push_str("; did you mean: ");
         let names: Vec<String> = results

@@ -11,10 +11,10 @@ use std::ops::Range;
 use askama::Template;
 use pulldown_cmark::{Event, Parser, Tag};
 
-use runbook_core::results::RunbookDetails;
-use runbook_core::runbook::sections::markdown_options;
 use crate::views::card::CardView;
 use crate::views::markdown::{self, MAX_NESTING, RawTags};
+use runbook_core::results::RunbookDetails;
+use runbook_core::runbook::sections::markdown_options;
 
 /// How the fact card is written: HTML styled like the web page's card for mdBook's HTML
 /// renderer; plain Markdown for every other renderer (EPUB, PDF, the Markdown renderer), which

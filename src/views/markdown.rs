@@ -20,7 +20,10 @@ use runbook_core::runbook::sections::markdown_options;
 
 /// The URL of a runbook page.
 pub fn runbook_url(app: &str) -> String {
-    format!("/runbooks/{}", runbook_core::config::percent_encode_path(app))
+    format!(
+        "/runbooks/{}",
+        runbook_core::config::percent_encode_path(app)
+    )
 }
 
 /// Renders a runbook's body as sanitized HTML.

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics::IndexGauges;
 use super::{AppState, MAX_LIMIT, MAX_QUERY_CHARS, WebError};
-use runbook_core::misses::{Miss, Outcome};
-use runbook_core::results::{RunbookDetails, RunbookSummary, SearchResults};
 use crate::views::markdown;
+use runbook_core::misses::{Miss, Outcome};
+use runbook_core::request::SearchRequest;
+use runbook_core::results::{RunbookDetails, RunbookSummary, SearchResults};
 
 /// Query string of search requests. `limit` is text so a malformed one means "default", not 400.
 #[derive(Debug, Default, Deserialize)]
@@ -97,7 +98,14 @@ pub async fn search(
     if params.explain() {
         let now = runbook_core::clock::at_or_now(at)?;
         let results = state
-            .blocking(move |kb| kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, true, now))
+            .blocking(move |kb| {
+                kb.search(
+                    &SearchRequest::new(query)
+                        .limit(limit)
+                        .explain(true)
+                        .at(Some(now)),
+                )
+            })
             .await??;
         return Ok(Json(std::sync::Arc::new(results)));
     }

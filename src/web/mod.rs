@@ -29,7 +29,7 @@ use std::time::Duration;
 
 pub use error::WebError;
 pub use router::router;
-pub use server::serve;
+pub use server::{ServeOptions, serve};
 pub use state::AppState;
 pub use tasks::Follow;
 

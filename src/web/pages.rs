@@ -8,12 +8,13 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::api::{SearchParams, at_param, from_query};
 use super::{AppState, WebError};
-use runbook_core::misses::Outcome;
-use runbook_core::query::{self, FilterField};
-use runbook_core::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
-use runbook_core::runbook::Runbook;
 use crate::views::card::{CardView, HostingView};
 use crate::views::markdown;
+use runbook_core::misses::Outcome;
+use runbook_core::query::{self, FilterField};
+use runbook_core::request::SearchRequest;
+use runbook_core::results::{Facets, RunbookDetails, RunbookSummary, SearchResults};
+use runbook_core::runbook::Runbook;
 
 /// Results shown on the page.
 const PAGE_LIMIT: usize = 20;
@@ -184,7 +185,8 @@ async fn results_html(
     let (results, answer_runbook) = state
         .blocking(
             move |kb| -> runbook_core::Result<(SearchResults, Option<Runbook>)> {
-                let results = kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, false, now)?;
+                let request = SearchRequest::new(query).limit(limit).at(Some(now));
+                let results = kb.search(&request)?;
                 // The answer card shows the login steps rendered, so it needs the runbook itself.
                 let runbook = match &results.answer {
                     Some(answer) => kb.runbook(&answer.facts.app).ok(),

@@ -9,18 +9,33 @@ use super::tasks::{self, Follow};
 use super::{AppState, connections, router};
 use runbook_core::knowledge_base::KnowledgeBase;
 
+/// How `runbook serve` serves: where, to whom, and which background work it runs.
+pub struct ServeOptions {
+    /// The address to listen on.
+    pub addr: SocketAddr,
+    /// Who may read the runbooks; `None`: everyone who can reach the address.
+    pub access: Option<crate::auth::Access>,
+    /// Whether to watch the runbook folder and refresh on every change.
+    pub watch: bool,
+    /// The repository to pull from, and how often.
+    pub follow: Option<Follow>,
+    /// How often to run the live check (`check --live`) in the background.
+    pub verify_every: Option<Duration>,
+}
+
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
-/// the first refresh, (unless `watch` is false) the folder watcher and (with `follow`) the pulls.
-pub async fn serve(
-    kb: Arc<KnowledgeBase>,
-    access: Option<crate::auth::Access>,
-    addr: SocketAddr,
-    watch: bool,
-    follow: Option<Follow>,
-    verify_every: Option<Duration>,
-) -> anyhow::Result<()> {
+/// the first refresh, (unless `options.watch` is false) the folder watcher and (with
+/// `options.follow`) the pulls.
+pub async fn serve(kb: Arc<KnowledgeBase>, options: ServeOptions) -> anyhow::Result<()> {
     use anyhow::Context;
 
+    let ServeOptions {
+        addr,
+        access,
+        watch,
+        follow,
+        verify_every,
+    } = options;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use super::cache;
 use super::error::WebError;
 use super::metrics::Metrics;
+use crate::pull::PullStatus;
 use runbook_core::knowledge_base::KnowledgeBase;
 use runbook_core::misses::{MissLog, Outcome};
-use crate::pull::PullStatus;
+use runbook_core::request::SearchRequest;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -125,8 +126,8 @@ impl AppState {
         let _searching = self.kb.searching();
         let results = self
             .blocking(move |kb| {
-                kb.search_at(&query, limit, runbook_core::SearchMode::Hybrid, false, now)
-                    .map(|r| (query, r))
+                let request = SearchRequest::new(query).limit(limit).at(Some(now));
+                kb.search(&request).map(|r| (request.query, r))
             })
             .await??;
         let (query, results) = results;

@@ -33,7 +33,10 @@ impl App {
 
     /// `kb`, with the state `configure` makes of the default one (access control, a shorter
     /// window for opening results, ...); it is given the knowledge base's loaded `book.toml`.
-    pub fn configured(kb: Kb, configure: impl FnOnce(&runbook_core::Book, AppState) -> AppState) -> App {
+    pub fn configured(
+        kb: Kb,
+        configure: impl FnOnce(&runbook_core::Book, AppState) -> AppState,
+    ) -> App {
         let book = runbook_core::Book::load(kb.root()).expect("book");
         let state = configure(&book, AppState::new(Arc::new(kb.knowledge_base())));
         App {

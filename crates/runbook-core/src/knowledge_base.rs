@@ -16,6 +16,8 @@ use crate::history::{History, LastChange};
 use crate::index::SearchIndex;
 pub use crate::index::{Progress, RefreshReport, search_on_all_cores};
 use crate::misses::{self, MissLog};
+pub use crate::request::SearchMode;
+use crate::request::SearchRequest;
 use crate::results::{
     Review, RunbookDetails, RunbookSummary, SearchResults, SectionRef, SectionText,
 };
@@ -46,17 +48,6 @@ pub struct KnowledgeBase {
     drift: RwLock<Option<Arc<DriftRecord>>>,
     /// Bumped when the drift record is replaced: answers mark different runbooks stale.
     drift_version: AtomicU64,
-}
-
-/// Which rankings a search uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchMode {
-    /// Words only: exactly the search without a model.
-    Lexical,
-    /// Sections nearest in meaning only (for measuring the model on its own).
-    Semantic,
-    /// Both, fused: what `runbook search` and the server answer with.
-    Hybrid,
 }
 
 impl KnowledgeBase {
@@ -158,37 +149,15 @@ impl KnowledgeBase {
         }
     }
 
-    /// Searches, and when the whole query names exactly one runbook, adds its fact card and
-    /// login steps as the answer.
-    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        self.search_mode(query, limit, SearchMode::Hybrid, false)
-    }
-
-    /// [`KnowledgeBase::search_at`] at the moment the clock (`RUNBOOK_NOW` or the system's) says.
-    pub fn search_mode(
-        &self,
-        query: &str,
-        limit: usize,
-        mode: SearchMode,
-        explain: bool,
-    ) -> Result<SearchResults> {
-        self.search_at(query, limit, mode, explain, clock::now()?)
-    }
-
-    /// Searches with the rankings `mode` names, and each hit's explanation when `explain` is
-    /// set. `now` decides which reviews are overdue and who on an answer card is reachable.
-    pub fn search_at(
-        &self,
-        query: &str,
-        limit: usize,
-        mode: SearchMode,
-        explain: bool,
-        now: DateTime<Utc>,
-    ) -> Result<SearchResults> {
+    /// Searches as `request` asks, and when the whole query names exactly one runbook, adds its
+    /// fact card and login steps as the answer.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let now = clock::at_or_now(request.at)?;
+        let (query, limit, explain) = (request.query.as_str(), request.limit, request.explain);
         // The whole search, its model call and its ranking, goes before a background fill.
         let _searching = self.semantic.searching();
         let index = self.index();
-        let mut results = match mode {
+        let mut results = match request.mode {
             SearchMode::Lexical => index.search_with(query, limit, explain)?,
             SearchMode::Hybrid => match self.nearest(&index, query) {
                 Some(nearest) => index.search_hybrid(query, limit, explain, &nearest)?,
@@ -331,18 +300,20 @@ impl KnowledgeBase {
     /// when something changed, the index is refreshed and the search runs again.
     pub fn search_fresh(
         &self,
-        query: &str,
-        limit: usize,
+        request: &SearchRequest,
         listing: Option<source::BackgroundListing>,
         progress: Progress,
-        now: DateTime<Utc>,
     ) -> Result<(SearchResults, RefreshReport)> {
         let listing = listing.unwrap_or_else(|| source::BackgroundListing::start(&self.book));
-        let search = || self.search_at(query, limit, SearchMode::Hybrid, false, now);
-        let first = search();
+        // One moment for both searches, so a refresh in between changes only what it should.
+        let request = SearchRequest {
+            at: Some(clock::at_or_now(request.at)?),
+            ..request.clone()
+        };
+        let first = self.search(&request);
         let report = self.refresh_falling_back(false, Some(listing.finish()), progress)?;
         if report.updated > 0 || report.removed > 0 {
-            return Ok((search()?, report));
+            return Ok((self.search(&request)?, report));
         }
         Ok((first?, report))
     }
@@ -368,11 +339,6 @@ impl KnowledgeBase {
             Ok(runbook) => Ok(Some(self.details(&runbook, None, now)?)),
             Err(_) => Ok(None),
         }
-    }
-
-    /// A search whose hits each say why they scored as they did.
-    pub fn search_explained(&self, query: &str, limit: usize) -> Result<SearchResults> {
-        self.search_mode(query, limit, SearchMode::Hybrid, true)
     }
 
     /// Every runbook in the index, by app id.

@@ -17,13 +17,15 @@
 //! one search is by words only.
 //!
 //! ```no_run
+//! use std::path::Path;
+//!
 //! use runbook_core::{Book, KnowledgeBase, SearchRequest};
 //!
 //! # fn main() -> runbook_core::Result<()> {
-//! let kb = KnowledgeBase::open(Book::load("runbooks")?, None)?;
-//! kb.refresh(None)?;
+//! let kb = KnowledgeBase::open(Book::load(Path::new("."))?, None)?;
+//! kb.refresh(&mut |_, _| {})?;
 //! for hit in kb.search(&SearchRequest::new("vpn login"))?.hits {
-//!     println!("{} ({})", hit.title, hit.path);
+//!     println!("{} ({})", hit.title, hit.app);
 //! }
 //! # Ok(())
 //! # }
@@ -41,6 +43,7 @@ pub mod knowledge_base;
 pub mod misses;
 pub mod parallel;
 pub mod query;
+pub mod request;
 pub mod results;
 pub mod runbook;
 pub mod semantic;
@@ -54,6 +57,7 @@ pub use index::{NEAR_NONE, STANDING_NONE};
 
 pub use config::Book;
 pub use error::{Error, FileProblem, Result};
-pub use knowledge_base::{KnowledgeBase, SearchMode};
+pub use knowledge_base::KnowledgeBase;
+pub use request::{SearchMode, SearchRequest};
 pub use results::{Hit, RunbookDetails, RunbookSummary, SearchResults};
 pub use runbook::{Hosting, Runbook};

@@ -37,8 +37,8 @@ mod fast_math;
 mod weights;
 
 use bert::Bert;
-use weights::{join, widen_weights};
 pub use bert::{Precision, int8_is_fast};
+use weights::{join, widen_weights};
 
 /// Dimensions of a sentence vector.
 pub const DIMS: usize = 384;

@@ -116,7 +116,10 @@ pub(crate) fn pod_slice<T: bytemuck::Pod>(data: &[u8]) -> Cow<'_, [T]> {
 }
 
 /// Runs `first` on another thread while `second` runs on this one; a panic in either goes on.
-pub(crate) fn join<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+pub(crate) fn join<A: Send, B>(
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B,
+) -> (A, B) {
     std::thread::scope(|scope| {
         let first = scope.spawn(first);
         let second = second();

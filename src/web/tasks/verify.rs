@@ -24,14 +24,15 @@ pub(super) async fn verify_periodically(kb: Arc<KnowledgeBase>, every: Duration)
     loop {
         tick.tick().await;
         let kb = kb.clone();
-        let outcome = tokio::task::spawn_blocking(move || -> runbook_core::Result<(usize, usize)> {
-            let (report, drift) =
-                crate::lint::check_live_now(kb.book(), runbook_core::clock::now()?, &|_, _| {});
-            let drifted = drift.runbooks.len();
-            kb.set_drift(drift)?;
-            Ok((report.findings.len(), drifted))
-        })
-        .await;
+        let outcome =
+            tokio::task::spawn_blocking(move || -> runbook_core::Result<(usize, usize)> {
+                let (report, drift) =
+                    crate::lint::check_live_now(kb.book(), runbook_core::clock::now()?, &|_, _| {});
+                let drifted = drift.runbooks.len();
+                kb.set_drift(drift)?;
+                Ok((report.findings.len(), drifted))
+            })
+            .await;
         match outcome {
             Ok(Ok((findings, drifted))) => tracing::info!(
                 "live check done: {drifted} runbooks drifted ({findings} findings in all, see `runbook check --live`)"
