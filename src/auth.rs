@@ -88,8 +88,9 @@ pub struct Access {
 }
 
 impl std::fmt::Debug for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Access")
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Access")
             .field("tokens", &self.tokens.len())
             .field("users", &self.users.len())
             .field("trusted_header", &self.trusted_header)
@@ -228,19 +229,21 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 /// An argon2id hash (PHC string) of a password, with a random salt and argon2's recommended
 /// parameters: what a `users-file` line holds after `user:`.
-pub fn hash_password(password: &str) -> Result<String> {
+pub fn hash_password(password: &str) -> std::result::Result<String, HashError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
-        .map_err(|e| Error::Hash(e.to_string()))
+        .map_err(HashError)
 }
+
+/// A password could not be hashed (no randomness for the salt).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot hash the password")]
+pub struct HashError(#[source] argon2::password_hash::Error);
 
 /// The SHA-256 of a token, in hex: what a `tokens-file` line starts with.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Lines that say something: without comments (`#`) and blank lines, numbered from 1.

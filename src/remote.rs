@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-use runbook_core::error::{Error, Result};
+use runbook_core::error::Error;
 use runbook_core::misses::Miss;
 use runbook_core::request::SearchRequest;
 use runbook_core::results::{RunbookDetails, SearchResults};
@@ -42,7 +42,7 @@ impl RemoteKnowledgeBase {
 
     /// A search on the server, as `request` asks (no `at`: the server's now, unless
     /// `RUNBOOK_NOW` fixes the clock here).
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, RemoteError> {
         let query = request.query.as_str();
         let mut url = format!(
             "{}/api/search?q={}&limit={}",
@@ -63,7 +63,7 @@ impl RemoteKnowledgeBase {
         app: &str,
         section: Option<&str>,
         at: Option<DateTime<Utc>>,
-    ) -> Result<RunbookDetails> {
+    ) -> Result<RunbookDetails, RemoteError> {
         let mut url = format!("{}/api/runbooks/{}?", self.base, encode(app));
         if let Some(section) = section {
             url.push_str("&section=");
@@ -74,27 +74,39 @@ impl RemoteKnowledgeBase {
     }
 
     /// The server's log of missed searches (`GET /api/misses`).
-    pub fn misses(&self) -> Result<Vec<Miss>> {
+    pub fn misses(&self) -> Result<Vec<Miss>, RemoteError> {
         self.get(&format!("{}/api/misses", self.base), "misses", None)
     }
 
-    fn get<T: DeserializeOwned>(&self, url: &str, what: &str, section: Option<&str>) -> Result<T> {
-        let remote = |message: String| Error::Remote {
+    fn get<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        what: &str,
+        section: Option<&str>,
+    ) -> Result<T, RemoteError> {
+        let request_failed = |source| RemoteError::Request {
             url: url.to_string(),
-            message,
+            source,
+        };
+        let refused = |reason: String| RemoteError::Refused {
+            url: url.to_string(),
+            reason,
         };
         let mut request = self.agent.get(url).header("Accept", "application/json");
         if let Some(token) = &self.token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
-        let mut response = request.call().map_err(|e| remote(e.to_string()))?;
+        let mut response = request.call().map_err(request_failed)?;
         match response.status().as_u16() {
             200 => {
                 let text = response
                     .body_mut()
                     .read_to_string()
-                    .map_err(|e| remote(e.to_string()))?;
-                serde_json::from_str(&text).map_err(|e| remote(format!("unexpected answer: {e}")))
+                    .map_err(request_failed)?;
+                serde_json::from_str(&text).map_err(|source| RemoteError::Answer {
+                    url: url.to_string(),
+                    source,
+                })
             }
             404 => {
                 let body: serde_json::Value = response.body_mut().read_json_lenient();
@@ -102,17 +114,52 @@ impl RemoteKnowledgeBase {
                     (Some("section"), Some(section)) => Err(Error::NoSuchSection {
                         section: section.to_string(),
                         path: what.to_string(),
-                    }),
-                    _ => Err(Error::NotFound(what.to_string())),
+                    }
+                    .into()),
+                    _ => Err(Error::NotFound(what.to_string()).into()),
                 }
             }
-            401 => Err(remote(
+            401 => Err(refused(
                 "the server requires authentication: set RUNBOOK_TOKEN (or --server-token) to a token it knows"
                     .into(),
             )),
-            status => Err(remote(format!("the server answered {status}"))),
+            status => Err(refused(format!("the server answered {status}"))),
         }
     }
+}
+
+/// Why a server could not answer a question.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// No response came (connection, TLS, timeout), or its body could not be read.
+    #[error("{url}: {source}")]
+    Request {
+        /// What was asked.
+        url: String,
+        /// What the HTTP client said.
+        #[source]
+        source: ureq::Error,
+    },
+    /// The server answered something other than the JSON contract.
+    #[error("{url}: unexpected answer: {source}")]
+    Answer {
+        /// What was asked.
+        url: String,
+        /// Why the answer is not the contract's.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The server refused (authentication) or failed (an error status).
+    #[error("{url}: {reason}")]
+    Refused {
+        /// What was asked.
+        url: String,
+        /// What to do about it.
+        reason: String,
+    },
+    /// What the knowledge base itself says: no such runbook or section, a moment that is not one.
+    #[error(transparent)]
+    KnowledgeBase(#[from] Error),
 }
 
 /// Reads a body as JSON, or `null` when it is not.

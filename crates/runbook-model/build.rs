@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use sha2::{Digest, Sha256};
+#[path = "src/sums.rs"]
+mod sums;
 
 const MODEL_DIR: &str = "models/all-minilm-l6-v2";
 /// Files the encoder embeds; each must be present and listed.
@@ -37,23 +38,9 @@ fn check(dir: &Path) -> Result<(), String> {
         .map_err(|err| format!("cannot read {}: {err}", sums_path.display()))?;
 
     let mut listed = Vec::new();
-    for (index, line) in sums
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let parsed = line
-            .split_once(' ')
-            .and_then(|(hash, rest)| Some((hash, rest.strip_prefix([' ', '*'])?)))
-            .filter(|(hash, name)| {
-                hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty()
-            });
-        let Some((expected, name)) = parsed else {
-            return Err(format!(
-                "SHA256SUMS line {} is not `<sha256 hex>  <file name>`",
-                index + 1
-            ));
-        };
+    let parsed = sums::parse(&sums)
+        .map_err(|line| format!("SHA256SUMS line {line} is not `<sha256 hex>  <file name>`"))?;
+    for (expected, name) in parsed {
         listed.push(name);
         let path = dir.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
@@ -63,10 +50,7 @@ fn check(dir: &Path) -> Result<(), String> {
         }
         let bytes =
             std::fs::read(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        let actual: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let actual = sums::sha256_hex(&bytes);
         if !actual.eq_ignore_ascii_case(expected) {
             return Err(format!(
                 "{name} does not match SHA256SUMS: expected sha256 {expected}, found {actual}"

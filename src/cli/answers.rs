@@ -5,7 +5,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::remote::RemoteKnowledgeBase;
+use crate::remote::{RemoteError, RemoteKnowledgeBase};
 use runbook_core::SearchRequest;
 use runbook_core::knowledge_base::BackgroundListing;
 use runbook_core::knowledge_base::KnowledgeBase;
@@ -65,13 +65,13 @@ impl Answers {
         app: &str,
         section: Option<&str>,
         at: Option<DateTime<Utc>>,
-    ) -> runbook_core::Result<RunbookDetails> {
+    ) -> Result<RunbookDetails, RemoteError> {
         match self {
-            Answers::Local(kb) => kb.details(
+            Answers::Local(kb) => Ok(kb.details(
                 &kb.runbook(app)?,
                 section,
                 runbook_core::clock::at_or_now(at)?,
-            ),
+            )?),
             Answers::Remote(remote) => {
                 remote.details(app, section, runbook_core::clock::at_or_fixed(at)?)
             }
@@ -81,7 +81,10 @@ impl Answers {
 
 /// Reads `--at`: an RFC 3339 time.
 pub(super) fn parse_at(value: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(value.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("not a time like 2026-11-28T03:00:00Z (RFC 3339): {e}"))
+    runbook_core::clock::parse(value, "--at").map_err(|e| match e {
+        runbook_core::Error::Clock { message, .. } => {
+            format!("not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")
+        }
+        other => other.to_string(),
+    })
 }

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use runbook_core::config::Book;
-use runbook_core::knowledge_base::today;
 
 use super::exit;
 use super::new::template;
@@ -70,7 +69,7 @@ pub(super) fn run(args: &ImportArgs, book: &Book) -> anyhow::Result<u8> {
             (crate::import::csv::read(file)?, options, "inventory")
         }
     };
-    let mut plan = crate::import::plan(book, source, &template(book), today());
+    let mut plan = crate::import::plan(book, source, &template(book), runbook_core::clock::today()?);
     if !options.dry_run {
         plan.write()?;
     }

@@ -6,7 +6,6 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Subcommand;
 
-use runbook_core::knowledge_base::today;
 
 use super::exit;
 
@@ -52,7 +51,7 @@ pub(super) fn run(args: &MdbookArgs) -> anyhow::Result<u8> {
     crate::mdbook::run(
         std::io::stdin().lock(),
         std::io::BufWriter::new(stdout),
-        today(),
+        runbook_core::clock::today()?,
         &mut warn,
     )
     .context("runbook mdbook")?;

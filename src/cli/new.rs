@@ -7,7 +7,6 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use runbook_core::config::Book;
-use runbook_core::knowledge_base::today;
 use runbook_core::runbook::Hosting;
 
 use super::exit;
@@ -55,7 +54,7 @@ pub(super) fn run(args: &NewArgs, book: &Book) -> anyhow::Result<u8> {
         .replace("{{app}}", name)
         .replace("{{hosting}}", hosting)
         .replace("{{owner}}", args.owner.as_deref().unwrap_or("team-TODO"))
-        .replace("{{today}}", &today().to_string());
+        .replace("{{today}}", &runbook_core::clock::today()?.to_string());
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::views::terminal;
 use runbook_core::SearchRequest;
+use crate::remote::RemoteError;
 use runbook_core::error::Error;
 
 use super::GlobalOptions;
@@ -38,8 +39,10 @@ pub(super) fn run(args: &ShowArgs, global: &GlobalOptions) -> anyhow::Result<u8>
         None => Answers::Local(Box::new(local::open_fresh(global.book()?)?)),
     };
     let details = match answers.details(&args.app, args.section.as_deref(), args.at) {
-        Err(Error::NotFound(_)) => return not_found(&answers, &args.app),
-        Err(e @ Error::NoSuchSection { .. }) => {
+        Err(RemoteError::KnowledgeBase(Error::NotFound(_))) => {
+            return not_found(&answers, &args.app);
+        }
+        Err(e @ RemoteError::KnowledgeBase(Error::NoSuchSection { .. })) => {
             let _ = writeln!(anstream::stderr(), "{e}");
             return Ok(exit::NOTHING_FOUND);
         }

@@ -99,25 +99,7 @@ fn entity_to_app(entity: &Map<String, Value>, origin: &Origin) -> Result<Entity,
         .get("spec")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let spec_type = text(spec.get("type")).unwrap_or_default();
-    let wanted = kind.eq_ignore_ascii_case("component")
-        || (kind.eq_ignore_ascii_case("resource")
-            && RESOURCE_TYPES
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&spec_type)));
-    if !wanted {
-        let skipped = if kind.eq_ignore_ascii_case("resource") {
-            format!(
-                "{kind} ({})",
-                if spec_type.is_empty() {
-                    "no type"
-                } else {
-                    &spec_type
-                }
-            )
-        } else {
-            kind
-        };
+    if let Some(skipped) = unwanted(&kind, &text(spec.get("type")).unwrap_or_default()) {
         return Ok(Entity::Skipped(skipped));
     }
     let metadata = entity
@@ -128,31 +110,6 @@ fn entity_to_app(entity: &Map<String, Value>, origin: &Origin) -> Result<Entity,
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ImportError::input(origin, format!("{kind} has no `metadata.name`")))?;
     check_app_id(&name, origin)?;
-
-    let links = metadata
-        .get("links")
-        .and_then(Value::as_array)
-        .map(|links| {
-            links
-                .iter()
-                .filter_map(|l| text(l.get("url")))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let tags = metadata
-        .get("tags")
-        .and_then(Value::as_array)
-        .map(|tags| tags.iter().filter_map(|t| text(Some(t))).collect())
-        .unwrap_or_default();
-    let annotations = metadata
-        .get("annotations")
-        .and_then(Value::as_object)
-        .map(|a| {
-            a.iter()
-                .filter_map(|(k, v)| text(Some(v)).map(|v| (k.clone(), v)))
-                .collect()
-        })
-        .unwrap_or_default();
     Ok(Entity::App(Box::new(Imported {
         app: name,
         origin: Some(origin.clone()),
@@ -163,11 +120,71 @@ fn entity_to_app(entity: &Map<String, Value>, origin: &Origin) -> Result<Entity,
         hosting: None,
         system: text(spec.get("system")).map(|s| entity_name(&s)),
         lifecycle: text(spec.get("lifecycle")),
-        tags,
-        urls: links,
-        annotations,
+        tags: tags(metadata),
+        urls: link_urls(metadata),
+        annotations: annotations(metadata),
         ..Imported::default()
     })))
+}
+
+/// What an entity of `kind` and `spec_type` is, as the import report lists it, if it is not
+/// an application: anything but a Component or a Resource of one of the [`RESOURCE_TYPES`].
+fn unwanted(kind: &str, spec_type: &str) -> Option<String> {
+    let is_resource = kind.eq_ignore_ascii_case("resource");
+    let wanted = kind.eq_ignore_ascii_case("component")
+        || (is_resource
+            && RESOURCE_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(spec_type)));
+    if wanted {
+        return None;
+    }
+    if !is_resource {
+        return Some(kind.to_string());
+    }
+    let spec_type = if spec_type.is_empty() {
+        "no type"
+    } else {
+        spec_type
+    };
+    Some(format!("{kind} ({spec_type})"))
+}
+
+/// The URLs of the entity's `metadata.links`.
+fn link_urls(metadata: &Map<String, Value>) -> Vec<String> {
+    metadata
+        .get("links")
+        .and_then(Value::as_array)
+        .map(|links| {
+            links
+                .iter()
+                .filter_map(|link| text(link.get("url")))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+/// The entity's `metadata.tags`.
+fn tags(metadata: &Map<String, Value>) -> Vec<String> {
+    metadata
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|tags| tags.iter().filter_map(|t| text(Some(t))).collect())
+        .unwrap_or_default()
+}
+
+/// The entity's `metadata.annotations` whose values are scalars.
+fn annotations(metadata: &Map<String, Value>) -> BTreeMap<String, String> {
+    metadata
+        .get("annotations")
+        .and_then(Value::as_object)
+        .map(|annotations| {
+            annotations
+                .iter()
+                .filter_map(|(key, value)| text(Some(value)).map(|value| (key.clone(), value)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The name in an entity reference `[kind:][namespace/]name`.

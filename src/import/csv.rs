@@ -45,130 +45,195 @@ pub fn read(path: &Path) -> Result<Source, ImportError> {
         .clone();
     let columns = columns(&header, &at(1))?;
 
-    let mut apps: BTreeMap<String, Imported> = BTreeMap::new();
-    // Where each application's facts were first given, to name both rows in a disagreement.
-    let mut first_said: BTreeMap<(String, &str), (String, u64)> = BTreeMap::new();
+    let mut inventory = Inventory::default();
     for record in reader.records() {
         let record = record.map_err(|e| ImportError::input(&at(csv_line(&e)), e.to_string()))?;
         let line = record.position().map_or(0, ::csv::Position::line);
-        let origin = at(line);
-        let cell = |name: &str| -> Option<String> {
-            columns
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
+        let row = Row {
+            columns: &columns,
+            record: &record,
+            origin: at(line),
         };
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let app_id =
-            cell("app").ok_or_else(|| ImportError::input(&origin, "the `app` cell is empty"))?;
-        check_app_id(&app_id, &origin)?;
-        let app = apps.entry(app_id.clone()).or_insert_with(|| Imported {
+        inventory.add(&row)?;
+    }
+    Ok(inventory.into_source())
+}
+
+/// One row of the inventory, with where it is.
+struct Row<'a> {
+    columns: &'a BTreeMap<&'static str, usize>,
+    record: &'a ::csv::StringRecord,
+    origin: Origin,
+}
+
+impl Row<'_> {
+    /// The row's value in column `name`, if it has that column and the cell is not empty.
+    fn cell(&self, name: &str) -> Option<String> {
+        self.columns
+            .get(name)
+            .and_then(|&index| self.record.get(index))
+            .filter(|value| !value.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The row's `hosting`, if given; a value that is not a hosting is an error.
+    fn hosting(&self) -> Result<Option<Hosting>, ImportError> {
+        let Some(value) = self.cell("hosting") else {
+            return Ok(None);
+        };
+        let hosting = Hosting::parse(&value).ok_or_else(|| {
+            ImportError::input(
+                &self.origin,
+                format!("hosting {value:?} must be one of self, vendor, saas, hybrid"),
+            )
+        })?;
+        Ok(Some(hosting))
+    }
+}
+
+/// The applications read so far, by app id.
+#[derive(Default)]
+struct Inventory {
+    apps: BTreeMap<String, Imported>,
+    /// Where each application's facts were first given, to name both rows in a disagreement.
+    first_said: BTreeMap<(String, &'static str), (String, u64)>,
+}
+
+impl Inventory {
+    /// Adds one row to its application: its facts, server, URL and tags.
+    fn add(&mut self, row: &Row) -> Result<(), ImportError> {
+        let origin = &row.origin;
+        let app_id = row
+            .cell("app")
+            .ok_or_else(|| ImportError::input(origin, "the `app` cell is empty"))?;
+        check_app_id(&app_id, origin)?;
+        let app = self.apps.entry(app_id.clone()).or_insert_with(|| Imported {
             app: app_id.clone(),
             origin: Some(origin.clone()),
             ..Imported::default()
         });
-
-        let hosting = match cell("hosting") {
-            Some(value) => Some(Hosting::parse(&value).ok_or_else(|| {
-                ImportError::input(
-                    &origin,
-                    format!("hosting {value:?} must be one of self, vendor, saas, hybrid"),
-                )
-            })?),
-            None => None,
-        };
-        let vendor = app.vendor.get_or_insert_with(Vendor::default);
-        let facts: [(&str, Option<String>, &mut Option<String>); 6] = [
-            ("title", cell("title"), &mut app.title),
-            ("owner", cell("owner"), &mut app.owner),
-            ("summary", cell("summary"), &mut app.summary),
-            (
-                "hosting",
-                hosting.map(|h| h.as_str().to_string()),
-                &mut None,
-            ),
-            ("vendor", cell("vendor"), &mut vendor.name),
-            ("vendor_phone", cell("vendor_phone"), &mut vendor.phone),
-        ];
-        for (name, value, slot) in facts {
-            let Some(value) = value else { continue };
-            let said = first_said
-                .entry((app_id.clone(), name))
-                .or_insert_with(|| (value.clone(), line));
-            if said.0 != value {
-                return Err(ImportError::input(
-                    &origin,
-                    format!(
-                        "app {app_id:?}: {name} {value:?} conflicts with {:?} on line {}",
-                        said.0, said.1
-                    ),
-                ));
-            }
-            *slot = Some(value);
-        }
+        let hosting = row.hosting()?;
+        agree_on_facts(app, &mut self.first_said, row, hosting)?;
         if hosting.is_some() {
             app.hosting = hosting;
         }
+        add_server(app, row)?;
+        add_url_and_tags(app, row);
+        Ok(())
+    }
 
-        let server = Server {
-            host: cell("host"),
-            ip: cell("ip"),
-            role: cell("role"),
-            ..Server::default()
-        };
-        if let Some(ip) = &server.ip
-            && ip.parse::<std::net::IpAddr>().is_err()
-        {
-            return Err(ImportError::input(
-                &origin,
-                format!("ip {ip:?} is not an IP address"),
-            ));
-        }
-        if server.host.is_some() || server.ip.is_some() {
-            if !app.servers.contains(&server) {
-                app.servers.push(server);
-            }
-        } else if server.role.is_some() {
-            return Err(ImportError::input(
-                &origin,
-                "a role without a host or ip: say which server it is",
-            ));
-        }
-        if let Some(url) = cell("url")
-            && !app.urls.contains(&url)
-        {
-            app.urls.push(url);
-        }
-        for tag in cell("tags")
-            .unwrap_or_default()
-            .split([';', ','])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            if !app.tags.iter().any(|t| t == tag) {
-                app.tags.push(tag.to_string());
+    /// The applications in the order of the file, as people read it.
+    fn into_source(self) -> Source {
+        let mut apps: Vec<Imported> = self.apps.into_values().collect();
+        for app in &mut apps {
+            if app
+                .vendor
+                .as_ref()
+                .is_some_and(|v| v.name.is_none() && v.phone.is_none())
+            {
+                app.vendor = None;
             }
         }
-    }
-    let mut apps: Vec<Imported> = apps.into_values().collect();
-    for app in &mut apps {
-        if app
-            .vendor
-            .as_ref()
-            .is_some_and(|v| v.name.is_none() && v.phone.is_none())
-        {
-            app.vendor = None;
+        apps.sort_by_key(|a| a.origin.as_ref().map_or(0, |o| o.line));
+        Source {
+            apps,
+            skipped: BTreeMap::new(),
         }
     }
-    // In the order of the file, as people read it.
-    apps.sort_by_key(|a| a.origin.as_ref().map_or(0, |o| o.line));
-    Ok(Source {
-        apps,
-        skipped: BTreeMap::new(),
-    })
+}
+
+/// Fills in the application's own facts from `row`; a value that disagrees with the one an
+/// earlier row gave is an error naming both lines.
+fn agree_on_facts(
+    app: &mut Imported,
+    first_said: &mut BTreeMap<(String, &'static str), (String, u64)>,
+    row: &Row,
+    hosting: Option<Hosting>,
+) -> Result<(), ImportError> {
+    let app_id = app.app.clone();
+    let line = row.origin.line;
+    let vendor = app.vendor.get_or_insert_with(Vendor::default);
+    let facts: [(&'static str, Option<String>, &mut Option<String>); 6] = [
+        ("title", row.cell("title"), &mut app.title),
+        ("owner", row.cell("owner"), &mut app.owner),
+        ("summary", row.cell("summary"), &mut app.summary),
+        (
+            "hosting",
+            hosting.map(|h| h.as_str().to_string()),
+            &mut None,
+        ),
+        ("vendor", row.cell("vendor"), &mut vendor.name),
+        ("vendor_phone", row.cell("vendor_phone"), &mut vendor.phone),
+    ];
+    for (name, value, slot) in facts {
+        let Some(value) = value else { continue };
+        let said = first_said
+            .entry((app_id.clone(), name))
+            .or_insert_with(|| (value.clone(), line));
+        if said.0 != value {
+            return Err(ImportError::input(
+                &row.origin,
+                format!(
+                    "app {app_id:?}: {name} {value:?} conflicts with {:?} on line {}",
+                    said.0, said.1
+                ),
+            ));
+        }
+        *slot = Some(value);
+    }
+    Ok(())
+}
+
+/// Adds the row's server (`host`, `ip`, `role`) unless the application has it already.
+fn add_server(app: &mut Imported, row: &Row) -> Result<(), ImportError> {
+    let server = Server {
+        host: row.cell("host"),
+        ip: row.cell("ip"),
+        role: row.cell("role"),
+        ..Server::default()
+    };
+    if let Some(ip) = &server.ip
+        && ip.parse::<std::net::IpAddr>().is_err()
+    {
+        return Err(ImportError::input(
+            &row.origin,
+            format!("ip {ip:?} is not an IP address"),
+        ));
+    }
+    if server.host.is_some() || server.ip.is_some() {
+        if !app.servers.contains(&server) {
+            app.servers.push(server);
+        }
+    } else if server.role.is_some() {
+        return Err(ImportError::input(
+            &row.origin,
+            "a role without a host or ip: say which server it is",
+        ));
+    }
+    Ok(())
+}
+
+/// Adds the row's URL and tags (separated by `;` or `,`) that the application lacks.
+fn add_url_and_tags(app: &mut Imported, row: &Row) {
+    if let Some(url) = row.cell("url")
+        && !app.urls.contains(&url)
+    {
+        app.urls.push(url);
+    }
+    for tag in row
+        .cell("tags")
+        .unwrap_or_default()
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if !app.tags.iter().any(|t| t == tag) {
+            app.tags.push(tag.to_string());
+        }
+    }
 }
 
 /// Each known column's position; an unknown or repeated column, or no `app`, is an error.

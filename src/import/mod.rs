@@ -13,7 +13,6 @@ pub mod csv;
 mod render;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -225,13 +224,7 @@ impl Plan {
                 path: new.path.clone(),
                 error,
             };
-            let folder = new.abs.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(folder).map_err(error)?;
-            let mut file = tempfile::NamedTempFile::new_in(folder).map_err(error)?;
-            file.write_all(text.as_bytes()).map_err(error)?;
-            file.as_file().sync_all().map_err(error)?;
-            file.persist_noclobber(&new.abs)
-                .map_err(|e| error(e.error))?;
+            runbook_core::state_file::create_atomically(&new.abs, text.as_bytes()).map_err(error)?;
         }
         self.dry_run = false;
         Ok(())

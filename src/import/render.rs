@@ -132,20 +132,20 @@ fn set_key(front: &mut Vec<String>, key: &str, lines: Vec<String>) {
 fn quoted(value: &str) -> String {
     let json = serde_json::Value::String(value.to_string()).to_string();
     json.chars()
-        .map(|c| {
-            if yaml_printable(c) {
-                c.to_string()
+        .map(|ch| {
+            if yaml_printable(ch) {
+                ch.to_string()
             } else {
-                format!("\\u{:04X}", u32::from(c))
+                format!("\\u{:04X}", u32::from(ch))
             }
         })
         .collect()
 }
 
 /// YAML 1.2's `c-printable`.
-fn yaml_printable(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
-        || u32::from(c) >= 0x10000
+fn yaml_printable(ch: char) -> bool {
+    matches!(ch, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || u32::from(ch) >= 0x10000
 }
 
 fn scalar(key: &str, value: &str) -> Vec<String> {

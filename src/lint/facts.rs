@@ -12,11 +12,20 @@ use runbook_core::runbook::Runbook;
 use runbook_core::runbook::hours::Schedule;
 
 /// The rules about one runbook's facts, each adding its findings to `out`.
-pub(super) fn check(p: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Finding>) {
-    let facts = &p.runbook.facts;
-    let path = p.path();
+pub(super) fn check(parsed: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Finding>) {
+    missing_keys(parsed, out);
+    invalid_values(parsed, out);
+    missing_login(parsed, out);
+    review_overdue(parsed, book, today, out);
+    unreachable_contacts(parsed, out);
+    contract_expiry(parsed, today, out);
+    unreadable_hours(parsed, out);
+}
 
-    let given = |key: &str| p.runbook.front_matter_keys.iter().any(|k| k == key);
+/// The required keys that are absent or empty: the title, the hosting, the owner.
+fn missing_keys(parsed: &Parsed, out: &mut Vec<Finding>) {
+    let facts = &parsed.runbook.facts;
+    let given = |key: &str| parsed.runbook.front_matter_keys.iter().any(|k| k == key);
     let invalid_hosting = facts.issues.iter().any(|i| i.key == "hosting");
     let missing: [(&str, bool); 3] = [
         ("title", !given("title") || facts.title.trim().is_empty()),
@@ -27,151 +36,151 @@ pub(super) fn check(p: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Fin
         ),
     ];
     for (key, is_missing) in missing {
-        if is_missing {
-            let what = match key {
-                "hosting" => "who runs the servers: self, vendor, saas or hybrid",
-                "owner" => "the owning team",
-                _ => "the name callers use",
-            };
-            let message = if p.runbook.has_front_matter {
-                format!("missing required key `{key}` ({what})")
-            } else {
-                format!("no front matter: add a `---` block at the top with `{key}:` ({what})")
-            };
-            out.push(Finding::new(
-                path,
-                p.front_matter.key_line(key),
-                None,
-                Code::MissingKey,
-                message,
-            ));
+        if !is_missing {
+            continue;
         }
+        let what = match key {
+            "hosting" => "who runs the servers: self, vendor, saas or hybrid",
+            "owner" => "the owning team",
+            _ => "the name callers use",
+        };
+        let message = if parsed.runbook.has_front_matter {
+            format!("missing required key `{key}` ({what})")
+        } else {
+            format!("no front matter: add a `---` block at the top with `{key}:` ({what})")
+        };
+        out.push(fact_finding(
+            parsed,
+            parsed.front_matter.key_line(key),
+            Code::MissingKey,
+            message,
+        ));
     }
+}
 
-    for issue in &facts.issues {
+/// The values the front matter gives in the wrong shape.
+fn invalid_values(parsed: &Parsed, out: &mut Vec<Finding>) {
+    for issue in &parsed.runbook.facts.issues {
         let code = if issue.key == "hosting" {
             Code::InvalidHosting
         } else {
             Code::InvalidValue
         };
-        out.push(Finding::new(
-            path,
-            p.front_matter.key_line(&issue.key),
-            None,
+        out.push(fact_finding(
+            parsed,
+            parsed.front_matter.key_line(&issue.key),
             code,
             format!("`{}` {}", issue.key, issue.message),
         ));
     }
+}
 
-    if let Some(hosting) = facts.hosting.filter(|h| h.we_run_servers())
-        && !has_login_steps(&p.runbook)
+/// Servers we run, with nothing saying how to get onto them.
+fn missing_login(parsed: &Parsed, out: &mut Vec<Finding>) {
+    if let Some(hosting) = parsed.runbook.facts.hosting.filter(|h| h.we_run_servers())
+        && !has_login_steps(&parsed.runbook)
     {
-        out.push(Finding::new(
-            path,
-            p.front_matter.key_line("hosting"),
-            None,
-            Code::MissingLogin,
-            format!(
+        out.push(fact_finding(parsed, parsed.front_matter.key_line("hosting"), Code::MissingLogin, format!(
                 "hosting is {hosting} but there are no login steps: add a `## Login` section (or a `login:` key) saying how to get onto the servers"
-            ),
-        ));
+            )));
     }
+}
 
-    if let Some(due) = facts.review_due(book.settings.review_every_days)
-        && due < today
-    {
-        let every = facts
-            .review_every_days
-            .unwrap_or(book.settings.review_every_days);
-        let reviewed = facts.reviewed.map(|d| d.to_string()).unwrap_or_default();
-        out.push(Finding::new(
-            path,
-            p.front_matter.key_line("reviewed"),
-            None,
-            Code::ReviewOverdue,
-            format!(
-                "review overdue since {due} (reviewed {reviewed}, every {every} days): check the runbook, then update `reviewed`"
-            ),
-        ));
-    }
+/// A review that was due before `today`.
+fn review_overdue(parsed: &Parsed, book: &Book, today: NaiveDate, out: &mut Vec<Finding>) {
+    let facts = &parsed.runbook.facts;
+    let Some(due) = facts
+        .review_due(book.settings.review_every_days)
+        .filter(|due| *due < today)
+    else {
+        return;
+    };
+    let every = facts
+        .review_every_days
+        .unwrap_or(book.settings.review_every_days);
+    let reviewed = facts
+        .reviewed
+        .map(|date| date.to_string())
+        .unwrap_or_default();
+    out.push(fact_finding(parsed, parsed.front_matter.key_line("reviewed"), Code::ReviewOverdue, format!(
+            "review overdue since {due} (reviewed {reviewed}, every {every} days): check the runbook, then update `reviewed`"
+        )));
+}
 
-    let reachable = facts
-        .contacts
+/// No contact with a phone or an email: the desk has nobody to call.
+fn unreachable_contacts(parsed: &Parsed, out: &mut Vec<Finding>) {
+    let contacts = &parsed.runbook.facts.contacts;
+    let reachable = contacts
         .iter()
         .any(|c| c.phone.is_some() || c.email.is_some());
-    if !reachable {
-        let (key, message) = if facts.contacts.is_empty() {
-            (
-                "contacts",
-                "no contacts: add `contacts:` in escalation order (name, phone, hours) so the desk knows whom to call",
-            )
-        } else {
-            (
-                "contacts",
-                "no contact has a phone or email: add how to reach them",
-            )
-        };
-        let line = p
-            .front_matter
-            .find_key_line(key)
-            .unwrap_or_else(|| p.front_matter.key_line("owner"));
-        out.push(Finding::new(
-            path,
-            line,
-            None,
-            Code::MissingContacts,
-            message.to_string(),
-        ));
+    if reachable {
+        return;
     }
+    let message = if contacts.is_empty() {
+        "no contacts: add `contacts:` in escalation order (name, phone, hours) so the desk knows whom to call"
+    } else {
+        "no contact has a phone or email: add how to reach them"
+    };
+    let line = parsed
+        .front_matter
+        .find_key_line("contacts")
+        .unwrap_or_else(|| parsed.front_matter.key_line("owner"));
+    out.push(fact_finding(
+        parsed,
+        line,
+        Code::MissingContacts,
+        message.to_string(),
+    ));
+}
 
-    if let Some(expires) = facts.vendor.as_ref().and_then(|v| v.expires.as_deref()) {
-        let line = p.front_matter.nested_key_line("vendor", "expires");
-        match NaiveDate::parse_from_str(expires.trim(), "%Y-%m-%d") {
-            Ok(date) if date < today => {
-                let contract = facts
-                    .vendor
-                    .as_ref()
-                    .and_then(|v| v.contract.as_deref())
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default();
-                out.push(Finding::new(
-                    path,
-                    line,
-                    None,
-                    Code::ContractExpired,
-                    format!(
-                        "vendor contract{contract} expired on {date}: check whether the vendor still supports us, then update `vendor.expires`"
-                    ),
-                ));
-            }
-            Ok(_) => {}
-            Err(_) => out.push(Finding::new(
-                path,
-                line,
-                None,
-                Code::InvalidValue,
-                "`vendor.expires` must be a date like 2027-06-30".to_string(),
-            )),
+/// A vendor contract that has expired before `today`, or whose expiry is not a date.
+fn contract_expiry(parsed: &Parsed, today: NaiveDate, out: &mut Vec<Finding>) {
+    let Some(vendor) = parsed.runbook.facts.vendor.as_ref() else {
+        return;
+    };
+    let Some(expires) = vendor.expires.as_deref() else {
+        return;
+    };
+    let line = parsed.front_matter.nested_key_line("vendor", "expires");
+    match NaiveDate::parse_from_str(expires.trim(), "%Y-%m-%d") {
+        Ok(date) if date < today => {
+            let contract = vendor
+                .contract
+                .as_deref()
+                .map(|contract| format!(" {contract}"))
+                .unwrap_or_default();
+            out.push(fact_finding(parsed, line, Code::ContractExpired, format!(
+                    "vendor contract{contract} expired on {date}: check whether the vendor still supports us, then update `vendor.expires`"
+                )));
         }
+        Ok(_) => {}
+        Err(_) => out.push(fact_finding(
+            parsed,
+            line,
+            Code::InvalidValue,
+            "`vendor.expires` must be a date like 2027-06-30".to_string(),
+        )),
     }
+}
 
-    for contact in &facts.contacts {
+/// Contact hours that are not a schedule the desk can read.
+fn unreadable_hours(parsed: &Parsed, out: &mut Vec<Finding>) {
+    for contact in &parsed.runbook.facts.contacts {
         // A placeholder from the template is reported once, as a TODO.
         let Some(hours) = contact.hours.as_deref().filter(|h| !TODO.is_match(h)) else {
             continue;
         };
         if let Err(why) = Schedule::parse(hours) {
-            out.push(Finding::new(
-                path,
-                p.front_matter.value_line("contacts", hours),
-                None,
-                Code::HoursUnreadable,
-                format!(
+            out.push(fact_finding(parsed, parsed.front_matter.value_line("contacts", hours), Code::HoursUnreadable, format!(
                     "`hours: {hours}` is not a schedule ({why}): write it like `Mon-Fri 09:00-17:30 Europe/London` or `24x7` so the desk can see who is reachable now"
-                ),
-            ));
+                )));
         }
     }
+}
+
+/// A finding about `parsed`'s front matter, on `line`.
+fn fact_finding(parsed: &Parsed, line: u64, code: Code, message: String) -> Finding {
+    Finding::new(parsed.path(), line, None, code, message)
 }
 
 /// A login section counts only if it says something: a bare `## Login` heading helps nobody.

@@ -18,22 +18,9 @@ pub(super) fn check(
     book: &Book,
     out: &mut Vec<Finding>,
 ) {
-    // GitHub's pages find `#Login` as well as `#login`, and authors write both.
-    let anchors: HashMap<&str, HashSet<String>> = parsed
-        .iter()
-        .map(|p| {
-            let set = p
-                .runbook
-                .sections
-                .iter()
-                .filter(|s| s.level > 0)
-                .map(|s| s.anchor.to_lowercase())
-                .collect();
-            (p.path(), set)
-        })
-        .collect();
-    for p in parsed {
-        let body = &p.runbook.body;
+    let anchors = known_anchors(parsed);
+    for source in parsed {
+        let body = &source.runbook.body;
         let events = Parser::new_ext(body, sections::markdown_options()).into_offset_iter();
         for (event, range) in events {
             let Event::Start(Tag::Link { dest_url, .. }) = event else {
@@ -42,63 +29,105 @@ pub(super) fn check(
             let Some(link) = LocalLink::parse(&dest_url) else {
                 continue;
             };
-            let target = match link.file.as_deref() {
-                None => p.path().to_string(),
-                Some(file) => {
-                    let target = resolve(p.path(), file);
-                    let exists = match &target {
-                        Some(target) => listed.contains(target) || book.root.join(target).is_file(),
-                        // Above the root (the repository's own README, say): ask the disk.
-                        None => book
-                            .root
-                            .join(p.path())
-                            .parent()
-                            .is_some_and(|dir| dir.join(file).is_file()),
-                    };
-                    if !exists {
-                        let (line, column) = p.lines.position(&p.text, p.body_offset(range.start));
-                        let message = match &target {
-                            Some(target) => format!("link to {file}: {target} does not exist"),
-                            None => format!(
-                                "link to {file}: it does not exist (it points above the knowledge base's root)"
-                            ),
-                        };
-                        out.push(Finding::new(
-                            p.path(),
-                            line,
-                            Some(column),
-                            Code::BrokenLink,
-                            message,
-                        ));
-                        continue;
-                    }
-                    match target {
-                        Some(target) => target,
-                        None => continue,
-                    }
-                }
-            };
-            let (Some(anchor), Some(known)) = (link.anchor, anchors.get(target.as_str())) else {
-                // No anchor, or a file that did not parse: its headings are unknown.
+            let Some(target) = link_target(source, &link, range.start, listed, book, out) else {
                 continue;
             };
-            if !known.contains(&anchor.to_lowercase()) {
-                let (line, column) = p.lines.position(&p.text, p.body_offset(range.start));
-                let place = if link.file.is_none() {
-                    "this runbook".to_string()
-                } else {
-                    target.clone()
-                };
-                out.push(Finding::new(
-                    p.path(),
-                    line,
-                    Some(column),
-                    Code::BrokenAnchor,
-                    format!("link to #{anchor}: {place} has no such heading"),
-                ));
-            }
+            check_anchor(source, &link, &target, &anchors, range.start, out);
         }
     }
+}
+
+/// Each runbook's anchors, lower-cased: GitHub's pages find `#Login` as well as `#login`, and
+/// authors write both.
+fn known_anchors(parsed: &[Parsed]) -> HashMap<&str, HashSet<String>> {
+    parsed
+        .iter()
+        .map(|source| {
+            let set = source
+                .runbook
+                .sections
+                .iter()
+                .filter(|s| s.level > 0)
+                .map(|s| s.anchor.to_lowercase())
+                .collect();
+            (source.path(), set)
+        })
+        .collect()
+}
+
+/// The runbook a link in `source` leads to, if it exists (a link to a missing file is a finding
+/// where the link starts); `None` too for a file above the root, whose headings are unknown.
+fn link_target(
+    source: &Parsed,
+    link: &LocalLink,
+    link_start: usize,
+    listed: &HashSet<String>,
+    book: &Book,
+    out: &mut Vec<Finding>,
+) -> Option<String> {
+    let Some(file) = link.file.as_deref() else {
+        return Some(source.path().to_string());
+    };
+    let target = resolve(source.path(), file);
+    let exists = match &target {
+        Some(target) => listed.contains(target) || book.root.join(target).is_file(),
+        // Above the root (the repository's own README, say): ask the disk.
+        None => book
+            .root
+            .join(source.path())
+            .parent()
+            .is_some_and(|dir| dir.join(file).is_file()),
+    };
+    if !exists {
+        let message = match &target {
+            Some(target) => format!("link to {file}: {target} does not exist"),
+            None => format!(
+                "link to {file}: it does not exist (it points above the knowledge base's root)"
+            ),
+        };
+        out.push(link_finding(source, link_start, Code::BrokenLink, message));
+        return None;
+    }
+    target
+}
+
+/// A link's `#anchor` must be a heading of its target, if the target's headings are known.
+fn check_anchor(
+    source: &Parsed,
+    link: &LocalLink,
+    target: &str,
+    anchors: &HashMap<&str, HashSet<String>>,
+    link_start: usize,
+    out: &mut Vec<Finding>,
+) {
+    let (Some(anchor), Some(known)) = (&link.anchor, anchors.get(target)) else {
+        // No anchor, or a file that did not parse: its headings are unknown.
+        return;
+    };
+    if known.contains(&anchor.to_lowercase()) {
+        return;
+    }
+    let place = if link.file.is_none() {
+        "this runbook"
+    } else {
+        target
+    };
+    let message = format!("link to #{anchor}: {place} has no such heading");
+    out.push(link_finding(
+        source,
+        link_start,
+        Code::BrokenAnchor,
+        message,
+    ));
+}
+
+/// A finding about the link that starts at byte `link_start` of `source`'s body, at its line
+/// and column in the file.
+fn link_finding(source: &Parsed, link_start: usize, code: Code, message: String) -> Finding {
+    let (line, column) = source
+        .lines
+        .position(&source.text, source.body_offset(link_start));
+    Finding::new(source.path(), line, Some(column), code, message)
 }
 
 /// A link that stays inside the knowledge base: `other.md`, `../x/y.md#anchor` or `#anchor`.

@@ -61,7 +61,7 @@ pub fn check_live(
         let Some(code) = code(outcome) else {
             continue;
         };
-        let Some(p) = parsed.get(place.runbook) else {
+        let Some(source) = parsed.get(place.runbook) else {
             continue;
         };
         let message = outcome.message(target);
@@ -69,14 +69,18 @@ pub fn check_live(
             Code::IpMismatch => place.ip_line.unwrap_or(place.line),
             _ => place.line,
         };
-        report
-            .findings
-            .push(Finding::new(p.path(), line, None, code, message.clone()));
+        report.findings.push(Finding::new(
+            source.path(),
+            line,
+            None,
+            code,
+            message.clone(),
+        ));
         record
             .runbooks
-            .entry(p.path().to_string())
+            .entry(source.path().to_string())
             .or_insert_with(|| Drift {
-                hash: p.hash,
+                hash: source.hash,
                 reasons: Vec::new(),
             })
             .reasons
@@ -90,8 +94,8 @@ pub fn check_live(
 fn targets(parsed: &[Parsed]) -> (Vec<Target>, Vec<Place>) {
     let mut targets = Vec::new();
     let mut places = Vec::new();
-    for (i, p) in parsed.iter().enumerate() {
-        let facts = &p.runbook.facts;
+    for (i, source) in parsed.iter().enumerate() {
+        let facts = &source.runbook.facts;
         for (n, server) in facts.servers.iter().enumerate() {
             let Some(host) = server.host.as_deref().filter(|h| !h.trim().is_empty()) else {
                 continue;
@@ -102,18 +106,20 @@ fn targets(parsed: &[Parsed]) -> (Vec<Target>, Vec<Place>) {
             });
             places.push(Place {
                 runbook: i,
-                line: p.front_matter.entry_line("servers", n, Some("host"), host),
+                line: source
+                    .front_matter
+                    .entry_line("servers", n, Some("host"), host),
                 ip_line: server
                     .ip
                     .as_ref()
-                    .map(|ip| p.front_matter.entry_line("servers", n, Some("ip"), ip)),
+                    .map(|ip| source.front_matter.entry_line("servers", n, Some("ip"), ip)),
             });
         }
         for (n, url) in facts.urls.iter().enumerate() {
             targets.push(Target::Url(url.clone()));
             places.push(Place {
                 runbook: i,
-                line: p.front_matter.entry_line("urls", n, None, url),
+                line: source.front_matter.entry_line("urls", n, None, url),
                 ip_line: None,
             });
         }

@@ -70,12 +70,12 @@ fn check_parsed(book: &Book, today: NaiveDate) -> (Report, Vec<Parsed>) {
 /// Reads, parses and checks one file on its own: the runbook if it parsed, and what was found.
 fn check_file(file: &SourceFile, book: &Book, today: NaiveDate) -> (Option<Parsed>, Vec<Finding>) {
     match read_and_parse(file, book.settings.max_file_bytes) {
-        Ok(p) => {
+        Ok(parsed) => {
             let mut found = Vec::new();
-            facts::check(&p, book, today, &mut found);
-            secrets::check(&p, &mut found);
-            todos::check(&p, &mut found);
-            (Some(p), found)
+            facts::check(&parsed, book, today, &mut found);
+            secrets::check(&parsed, &mut found);
+            todos::check(&parsed, &mut found);
+            (Some(parsed), found)
         }
         // Deleted or renamed since it was listed (a `git pull` while checking): it is no
         // longer a runbook to check, not an unreadable one.

@@ -254,7 +254,7 @@ fn check_url(agent: &ureq::Agent, url: &str, timeout: Duration) -> Outcome {
     }
     let uri = match ureq::http::Uri::try_from(url) {
         Ok(uri) => uri,
-        Err(e) => return Outcome::Unreachable(format!("invalid URL: {e}")),
+        Err(error) => return Outcome::Unreachable(format!("invalid URL: {error}")),
     };
     if uri.host().is_none_or(str::is_empty) {
         return Outcome::Unreachable("invalid URL: no host".into());
@@ -270,8 +270,8 @@ fn check_url(agent: &ureq::Agent, url: &str, timeout: Duration) -> Outcome {
             }
             Some(status)
         }
-        Err(e) if refused_head(&e) => None,
-        Err(e) => return Outcome::Unreachable(describe(&e, timeout)),
+        Err(error) if refused_head(&error) => None,
+        Err(error) => return Outcome::Unreachable(describe(&error, timeout)),
     };
     // The body is never read: the status is all we need, and dropping the response closes
     // the connection instead of downloading a page.
@@ -281,9 +281,9 @@ fn check_url(agent: &ureq::Agent, url: &str, timeout: Duration) -> Outcome {
             status => Outcome::BadStatus(status),
         },
         // HEAD's status is the better finding when GET does not get through at all.
-        Err(e) => match head_status {
+        Err(error) => match head_status {
             Some(status) => Outcome::BadStatus(status),
-            None => Outcome::Unreachable(describe(&e, timeout)),
+            None => Outcome::Unreachable(describe(&error, timeout)),
         },
     }
 }
@@ -354,13 +354,13 @@ fn shorten(text: &str) -> String {
 }
 
 /// `5 s`, `300 ms`, `1.5 s`.
-fn duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{} s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
+fn duration(span: Duration) -> String {
+    if span.subsec_nanos() == 0 {
+        format!("{} s", span.as_secs())
+    } else if span < Duration::from_secs(1) {
+        format!("{} ms", span.as_millis())
     } else {
-        format!("{:.1} s", d.as_secs_f64())
+        format!("{:.1} s", span.as_secs_f64())
     }
 }
 

@@ -116,8 +116,8 @@ impl Code {
 }
 
 impl std::fmt::Display for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
     }
 }
 
@@ -197,18 +197,23 @@ impl Report {
 /// when serializing so they can never disagree with the list.
 impl Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Report", 3)?;
-        s.serialize_field("errors", &self.errors())?;
-        s.serialize_field("warnings", &self.warnings())?;
-        s.serialize_field("findings", &self.findings)?;
-        s.end()
+        let mut state = serializer.serialize_struct("Report", 3)?;
+        state.serialize_field("errors", &self.errors())?;
+        state.serialize_field("warnings", &self.warnings())?;
+        state.serialize_field("findings", &self.findings)?;
+        state.end()
     }
 }
 
 /// Findings in the order they are shown: by path, line and column.
 pub(super) fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.code, &a.message)
-            .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
+    findings.sort_by(|left, right| {
+        (&left.path, left.line, left.column, left.code, &left.message).cmp(&(
+            &right.path,
+            right.line,
+            right.column,
+            right.code,
+            &right.message,
+        ))
     });
 }

@@ -63,8 +63,9 @@ static SECRET_RULES: [SecretRule; 5] = [
         what: "a cloud access key",
         pattern: &AWS_ACCESS_KEY,
         // AWS's documentation uses AKIAIOSFODNN7EXAMPLE; runbooks copy it.
-        is_secret: |c| {
-            !c.get(0)
+        is_secret: |captures| {
+            !captures
+                .get(0)
                 .and_then(|m| m.as_str().get(4..))
                 .is_some_and(|key| is_masked(key) || key.ends_with("EXAMPLE"))
         },
@@ -78,18 +79,18 @@ static SECRET_RULES: [SecretRule; 5] = [
 
 /// Finds secrets anywhere in the file, front matter included. Messages name the kind of secret
 /// and never the secret itself: findings end up in CI logs.
-pub(super) fn check(p: &Parsed, out: &mut Vec<Finding>) {
+pub(super) fn check(parsed: &Parsed, out: &mut Vec<Finding>) {
     for rule in &SECRET_RULES {
-        for captures in rule.pattern.captures_iter(&p.text) {
+        for captures in rule.pattern.captures_iter(&parsed.text) {
             let Some(whole) = captures.get(0) else {
                 continue;
             };
             if !(rule.is_secret)(&captures) {
                 continue;
             }
-            let (line, column) = p.lines.position(&p.text, whole.start());
+            let (line, column) = parsed.lines.position(&parsed.text, whole.start());
             out.push(Finding::new(
-                p.path(),
+                parsed.path(),
                 line,
                 Some(column),
                 Code::Secret,

@@ -10,17 +10,18 @@ use super::report::{Code, Finding};
 pub(super) static TODO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bTODO\b").expect("valid regex"));
 
-pub(super) fn check(p: &Parsed, out: &mut Vec<Finding>) {
+/// Every line with a `TODO` left from the template, once.
+pub(super) fn check(parsed: &Parsed, out: &mut Vec<Finding>) {
     let mut last_line = 0;
-    for m in TODO.find_iter(&p.text) {
-        let (line, column) = p.lines.position(&p.text, m.start());
+    for found in TODO.find_iter(&parsed.text) {
+        let (line, column) = parsed.lines.position(&parsed.text, found.start());
         // One finding per line is enough to point at it.
         if line == last_line {
             continue;
         }
         last_line = line;
         out.push(Finding::new(
-            p.path(),
+            parsed.path(),
             line,
             Some(column),
             Code::Todo,

@@ -20,12 +20,12 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+pub use page::CardFormat;
 use runbook_core::config::{Book, percent_encode_path};
 use runbook_core::error::FileProblem;
 use runbook_core::history::History;
 use runbook_core::runbook::{Hosting, Runbook, app_from_path, front_matter};
-use runbook_core::source;
-pub use page::CardFormat;
+use runbook_core::source::{self, SourceFile};
 
 /// What can stop the preprocessor. Problems with single runbooks never do: they are warnings.
 #[derive(Debug, thiserror::Error)]
@@ -204,9 +204,10 @@ impl Assembler {
         // A static page is read long after it is built: who is reachable is worked out by the
         // reader's browser (see `page::card`), so the moment given here only dates the review.
         let built = self.today.and_time(chrono::NaiveTime::MIN).and_utc();
-        let card = runbook_core::knowledge_base::details(&self.book, &self.history, runbook, None, built)
-            .map(|details| page::card(&details, self.format))
-            .unwrap_or_default();
+        let card =
+            runbook_core::knowledge_base::details(&self.book, &self.history, runbook, None, built)
+                .map(|details| page::card(&details, self.format))
+                .unwrap_or_default();
         page::compose(&runbook.facts.title, &runbook.body, &card)
     }
 
@@ -223,52 +224,12 @@ impl Assembler {
         for problem in &listing.problems {
             warn(problem.to_string());
         }
-        let mut by_owner: BTreeMap<(bool, String), Vec<Entry>> = BTreeMap::new();
-        for file in &listing.files {
-            if listed.runbooks.contains(&file.id_path) {
-                continue;
-            }
-            let text = match source::read(file, self.book.settings.max_file_bytes) {
-                Ok(text) => text.text,
-                Err(problem) => {
-                    // Nothing readable to show: too big, not text, unreadable.
-                    warn(format!("{problem}; left out of the book"));
-                    continue;
-                }
-            };
-            let entry = match self.parse(&file.id_path, &text) {
-                Ok(runbook) => Entry {
-                    content: self.page(&runbook),
-                    title: runbook.facts.title,
-                    owner: runbook.facts.owner,
-                    hosting: runbook.facts.hosting,
-                    summary: runbook.facts.summary.unwrap_or_default(),
-                    id_path: file.id_path.clone(),
-                },
-                Err(problem) => {
-                    let title = fallback_title(&text, &file.id_path);
-                    Entry {
-                        content: unreadable_page(&title, &text, &problem, warn),
-                        title,
-                        owner: None,
-                        hosting: None,
-                        summary: String::new(),
-                        id_path: file.id_path.clone(),
-                    }
-                }
-            };
-            // Runbooks without an owner sort after every owner.
-            let key = match &entry.owner {
-                Some(owner) => (false, owner.clone()),
-                None => (true, NO_OWNER.to_string()),
-            };
-            by_owner.entry(key).or_default().push(entry);
-        }
+        let by_owner = self.unlisted_by_owner(&listing.files, listed, warn);
         if by_owner.is_empty() {
             return Vec::new();
         }
         let mut taken: HashSet<String> = listed.paths.clone();
-        taken.extend(listing.files.iter().map(|f| f.id_path.clone()));
+        taken.extend(listing.files.iter().map(|file| file.id_path.clone()));
         let overview_path = unique_path("all-runbooks", &mut taken);
         let mut overview = format!(
             "# All runbooks\n\n{}: every runbook, by the team that owns it. This is the \
@@ -277,30 +238,7 @@ impl Assembler {
             escape_title(&self.book.title),
             self.today
         );
-        // mdBook nests the table of contents by section numbers only, which runbooks do not
-        // have: each owner is a part title, its runbooks the chapters under it.
-        let mut groups = Vec::new();
-        for ((_, owner), mut entries) in by_owner {
-            entries.sort_by(|a, b| {
-                (a.title.to_lowercase(), &a.id_path).cmp(&(b.title.to_lowercase(), &b.id_path))
-            });
-            overview.push_str(&format!(
-                "\n## {}\n\n{}",
-                page::escape(&owner),
-                runbook_table(&entries, &overview_path)
-            ));
-            groups.push(json!({ "PartTitle": owner }));
-            groups.extend(entries.into_iter().map(|entry| {
-                chapter(
-                    &entry.title,
-                    entry.content,
-                    &entry.id_path,
-                    Some(&entry.id_path),
-                    // Breadcrumbs in mdBook's search results: the owner, then the runbook.
-                    vec![owner.clone()],
-                )
-            }));
-        }
+        let groups = owner_groups(by_owner, &overview_path, &mut overview);
         let mut items = Vec::new();
         if after_own_chapters {
             items.push(Value::String("Separator".into()));
@@ -315,6 +253,97 @@ impl Assembler {
         items.extend(groups);
         items
     }
+
+    /// The runbook files the book does not list, by owner; runbooks without an owner sort
+    /// after every owner. A file with nothing readable to show is left out with a warning.
+    fn unlisted_by_owner(
+        &self,
+        files: &[SourceFile],
+        listed: &Listed,
+        warn: &mut dyn FnMut(String),
+    ) -> BTreeMap<(bool, String), Vec<Entry>> {
+        let mut by_owner: BTreeMap<(bool, String), Vec<Entry>> = BTreeMap::new();
+        for file in files {
+            if listed.runbooks.contains(&file.id_path) {
+                continue;
+            }
+            let text = match source::read(file, self.book.settings.max_file_bytes) {
+                Ok(text) => text.text,
+                Err(problem) => {
+                    // Nothing readable to show: too big, not text, unreadable.
+                    warn(format!("{problem}; left out of the book"));
+                    continue;
+                }
+            };
+            let entry = self.entry(file, &text, warn);
+            let key = match &entry.owner {
+                Some(owner) => (false, owner.clone()),
+                None => (true, NO_OWNER.to_string()),
+            };
+            by_owner.entry(key).or_default().push(entry);
+        }
+        by_owner
+    }
+
+    /// The generated chapter of one runbook file, or a page showing why it could not be read.
+    fn entry(&self, file: &SourceFile, text: &str, warn: &mut dyn FnMut(String)) -> Entry {
+        match self.parse(&file.id_path, text) {
+            Ok(runbook) => Entry {
+                content: self.page(&runbook),
+                title: runbook.facts.title,
+                owner: runbook.facts.owner,
+                hosting: runbook.facts.hosting,
+                summary: runbook.facts.summary.unwrap_or_default(),
+                id_path: file.id_path.clone(),
+            },
+            Err(problem) => {
+                let title = fallback_title(text, &file.id_path);
+                Entry {
+                    content: unreadable_page(&title, text, &problem, warn),
+                    title,
+                    owner: None,
+                    hosting: None,
+                    summary: String::new(),
+                    id_path: file.id_path.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// Each owner as a part title with its runbooks as the chapters under it, in title order;
+/// each owner's table of runbooks is added to `overview`.
+fn owner_groups(
+    by_owner: BTreeMap<(bool, String), Vec<Entry>>,
+    overview_path: &str,
+    overview: &mut String,
+) -> Vec<Value> {
+    // mdBook nests the table of contents by section numbers only, which runbooks do not
+    // have: each owner is a part title, its runbooks the chapters under it.
+    let mut groups = Vec::new();
+    for ((_, owner), mut entries) in by_owner {
+        entries.sort_by(|left, right| {
+            (left.title.to_lowercase(), &left.id_path)
+                .cmp(&(right.title.to_lowercase(), &right.id_path))
+        });
+        overview.push_str(&format!(
+            "\n## {}\n\n{}",
+            page::escape(&owner),
+            runbook_table(&entries, overview_path)
+        ));
+        groups.push(json!({ "PartTitle": owner }));
+        groups.extend(entries.into_iter().map(|entry| {
+            chapter(
+                &entry.title,
+                entry.content,
+                &entry.id_path,
+                Some(&entry.id_path),
+                // Breadcrumbs in mdBook's search results: the owner, then the runbook.
+                vec![owner.clone()],
+            )
+        }));
+    }
+    groups
 }
 
 /// A chapter in mdBook's JSON: `path` is where its page goes inside the book, `source_path`
@@ -409,10 +438,10 @@ fn relative_link(from: &str, to: &str) -> String {
 /// `base.md`, or `base-2.md` and so on when a page or runbook already has that path.
 fn unique_path(base: &str, taken: &mut HashSet<String>) -> String {
     let mut path = format!("{base}.md");
-    let mut n = 2;
+    let mut number = 2;
     while taken.contains(&path) {
-        path = format!("{base}-{n}.md");
-        n += 1;
+        path = format!("{base}-{number}.md");
+        number += 1;
     }
     taken.insert(path.clone());
     path

@@ -51,11 +51,11 @@ pub fn card(details: &RunbookDetails, format: CardFormat) -> String {
     let last_change = details
         .last_change
         .as_ref()
-        .map(|c| {
+        .map(|change| {
             format!(
                 "Last changed {} by {}.",
-                c.date.format("%Y-%m-%d"),
-                c.author
+                change.date.format("%Y-%m-%d"),
+                change.author
             )
         })
         .unwrap_or_default();
@@ -101,18 +101,30 @@ fn markdown_card(card: &CardView, last_change: &str) -> String {
         .contacts
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let parts = [&c.name, &c.role, &c.phone, &c.email, &c.hours];
+        .map(|(i, contact)| {
+            let parts = [
+                &contact.name,
+                &contact.role,
+                &contact.phone,
+                &contact.email,
+                &contact.hours,
+            ];
             format!("{}. {}", i + 1, joined(&parts))
         })
         .collect();
     fact("Escalate", contacts.join("; "));
-    if let Some(v) = &card.vendor {
-        let mut vendor = joined(&[&v.name, &v.phone, &v.email, &v.contract, &v.expires]);
-        if !v.call_when.is_empty() {
-            vendor.push_str(&format!(". Call them: {}", escape(&v.call_when)));
+    if let Some(vendor) = &card.vendor {
+        let mut line = joined(&[
+            &vendor.name,
+            &vendor.phone,
+            &vendor.email,
+            &vendor.contract,
+            &vendor.expires,
+        ]);
+        if !vendor.call_when.is_empty() {
+            line.push_str(&format!(". Call them: {}", escape(&vendor.call_when)));
         }
-        fact("Vendor", vendor);
+        fact("Vendor", line);
     }
     let servers: Vec<String> = card
         .servers
@@ -161,14 +173,14 @@ const MARKDOWN_SPECIAL: &[char] = &[
 /// breaks become spaces.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
+    for ch in text.chars() {
+        match ch {
             '\n' | '\r' => out.push(' '),
-            c if MARKDOWN_SPECIAL.contains(&c) => {
+            ch if MARKDOWN_SPECIAL.contains(&ch) => {
                 out.push('\\');
-                out.push(c);
+                out.push(ch);
             }
-            c => out.push(c),
+            ch => out.push(ch),
         }
     }
     out
@@ -261,7 +273,7 @@ pub fn clean(markdown: &str) -> String {
 
 fn extend(text: &mut Option<Range<usize>>, range: &Range<usize>) {
     *text = Some(match text.take() {
-        Some(t) => t.start.min(range.start)..t.end.max(range.end),
+        Some(text_range) => text_range.start.min(range.start)..text_range.end.max(range.end),
         None => range.clone(),
     });
 }

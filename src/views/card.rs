@@ -7,11 +7,11 @@
 
 use askama::Template;
 
+use crate::views::reach::{self, Reach};
 use runbook_core::results::RunbookDetails;
-use runbook_core::runbook::Hosting;
 use runbook_core::runbook::facts::display_value;
 use runbook_core::runbook::hours::Schedule;
-use crate::views::reach::{self, Reach};
+use runbook_core::runbook::{Contact, Hosting, Server, Vendor};
 
 /// How a hosting value looks: a CSS class and the words on the badge.
 pub struct HostingView {
@@ -23,10 +23,10 @@ pub struct HostingView {
 impl HostingView {
     pub fn of(hosting: Option<Hosting>) -> HostingView {
         match hosting {
-            Some(h) => HostingView {
-                class: h.as_str(),
-                badge: h.badge(),
-                advice: h.advice(),
+            Some(hosting) => HostingView {
+                class: hosting.as_str(),
+                badge: hosting.badge(),
+                advice: hosting.advice(),
             },
             None => HostingView {
                 class: "unknown",
@@ -116,90 +116,113 @@ pub struct UrlView {
 impl CardView {
     /// The card for `details`, its title linking to `url`, with already sanitized `login` HTML.
     pub fn new(details: &RunbookDetails, url: String, login: Option<String>) -> CardView {
-        let f = &details.facts;
-        let tel = |phone: &Option<String>| {
-            phone
-                .as_deref()
-                .map(|p| {
-                    p.chars()
-                        .filter(|c| c.is_ascii_digit() || *c == '+')
-                        .collect::<String>()
-                })
-                .unwrap_or_default()
-        };
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let facts = &details.facts;
         CardView {
-            title: f.title.clone(),
+            title: facts.title.clone(),
             url,
-            hosting: HostingView::of(f.hosting),
-            owner: f.owner.clone().unwrap_or_else(|| "unknown".into()),
-            summary: text(&f.summary),
-            system: text(&f.system),
-            aliases: f.aliases.clone(),
-            contacts: f
+            hosting: HostingView::of(facts.hosting),
+            owner: facts.owner.clone().unwrap_or_else(|| "unknown".into()),
+            summary: text(&facts.summary),
+            system: text(&facts.system),
+            aliases: facts.aliases.clone(),
+            contacts: facts
                 .contacts
                 .iter()
                 .enumerate()
-                .map(|(i, c)| {
-                    let reach = Reach::of(c, details.at);
-                    ContactView {
-                        name: text(&c.name),
-                        role: text(&c.role),
-                        tel: tel(&c.phone),
-                        phone: text(&c.phone),
-                        email: text(&c.email),
-                        hours: text(&c.hours),
-                        reach_class: reach.class(),
-                        reach: reach.label(),
-                        first: details.call_first == Some(i),
-                        who: reach::who(i, c),
-                        schedule: c
-                            .hours
-                            .as_deref()
-                            .and_then(|h| Schedule::parse(h).ok())
-                            .map(|s| s.compact())
-                            .unwrap_or_default(),
-                    }
-                })
+                .map(|(i, contact)| ContactView::new(details, i, contact))
                 .collect(),
-            vendor: f.vendor.as_ref().map(|v| VendorView {
-                name: text(&v.name),
-                tel: tel(&v.phone),
-                phone: text(&v.phone),
-                email: text(&v.email),
-                contract: text(&v.contract),
-                call_when: text(&v.call_when),
-                expires: text(&v.expires),
-            }),
-            servers: f
-                .servers
-                .iter()
-                .map(|s| ServerView {
-                    host: text(&s.host),
-                    ip: text(&s.ip),
-                    role: text(&s.role),
-                })
-                .collect(),
-            urls: f
-                .urls
-                .iter()
-                .map(|u| UrlView {
-                    linkable: u.starts_with("https://") || u.starts_with("http://"),
-                    url: u.clone(),
-                })
-                .collect(),
+            vendor: facts.vendor.as_ref().map(VendorView::of),
+            servers: facts.servers.iter().map(ServerView::of).collect(),
+            urls: facts.urls.iter().map(|url| UrlView::of(url)).collect(),
             review: review_line(details),
             overdue: details.review.overdue,
             stale: details.stale.clone(),
             call_first: reach::call_first_line(details),
-            extra: f
+            extra: facts
                 .extra
                 .iter()
-                .map(|(k, v)| (k.clone(), display_value(v)))
+                .map(|(key, value)| (key.clone(), display_value(value)))
                 .collect(),
             login,
         }
     }
+}
+
+impl ContactView {
+    /// Contact number `index` in escalation order, with whether they can be reached at the
+    /// moment `details` was looked up.
+    fn new(details: &RunbookDetails, index: usize, contact: &Contact) -> ContactView {
+        let reach = Reach::of(contact, details.at);
+        ContactView {
+            name: text(&contact.name),
+            role: text(&contact.role),
+            tel: tel(&contact.phone),
+            phone: text(&contact.phone),
+            email: text(&contact.email),
+            hours: text(&contact.hours),
+            reach_class: reach.class(),
+            reach: reach.label(),
+            first: details.call_first == Some(index),
+            who: reach::who(index, contact),
+            schedule: contact
+                .hours
+                .as_deref()
+                .and_then(|hours| Schedule::parse(hours).ok())
+                .map(|schedule| schedule.compact())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl VendorView {
+    fn of(vendor: &Vendor) -> VendorView {
+        VendorView {
+            name: text(&vendor.name),
+            tel: tel(&vendor.phone),
+            phone: text(&vendor.phone),
+            email: text(&vendor.email),
+            contract: text(&vendor.contract),
+            call_when: text(&vendor.call_when),
+            expires: text(&vendor.expires),
+        }
+    }
+}
+
+impl ServerView {
+    fn of(server: &Server) -> ServerView {
+        ServerView {
+            host: text(&server.host),
+            ip: text(&server.ip),
+            role: text(&server.role),
+        }
+    }
+}
+
+impl UrlView {
+    fn of(url: &str) -> UrlView {
+        UrlView {
+            linkable: url.starts_with("https://") || url.starts_with("http://"),
+            url: url.to_string(),
+        }
+    }
+}
+
+/// A `tel:` link's number: the phone's digits and `+`.
+fn tel(phone: &Option<String>) -> String {
+    phone
+        .as_deref()
+        .map(|phone| {
+            phone
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect::<String>()
+        })
+        .unwrap_or_default()
+}
+
+/// An optional value as text, empty when absent.
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
 }
 
 /// "Reviewed 2026-10-01; next review due 2027-03-30.", or that it is overdue or never was.
@@ -209,9 +232,13 @@ fn review_line(details: &RunbookDetails) -> String {
         details.review.due,
         details.review.overdue,
     ) {
-        (Some(r), Some(due), true) => format!("Reviewed {r}. Review overdue since {due}."),
-        (Some(r), Some(due), false) => format!("Reviewed {r}; next review due {due}."),
-        (Some(r), None, _) => format!("Reviewed {r}."),
+        (Some(reviewed), Some(due), true) => {
+            format!("Reviewed {reviewed}. Review overdue since {due}.")
+        }
+        (Some(reviewed), Some(due), false) => {
+            format!("Reviewed {reviewed}; next review due {due}.")
+        }
+        (Some(reviewed), None, _) => format!("Reviewed {reviewed}."),
         _ => "Never reviewed.".to_string(),
     }
 }

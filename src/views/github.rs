@@ -12,25 +12,25 @@ use crate::lint::{Report, Severity};
 /// line (lines that are not commands are simply shown in the log).
 pub fn check_report(report: &Report) -> String {
     let mut out = String::new();
-    for f in &report.findings {
-        let command = match f.severity {
+    for finding in &report.findings {
+        let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         let _ = write!(
             out,
             "::{command} file={},line={}",
-            escape_property(&f.path),
-            f.line
+            escape_property(&finding.path),
+            finding.line
         );
-        if let Some(column) = f.column {
+        if let Some(column) = finding.column {
             let _ = write!(out, ",col={column}");
         }
         let _ = writeln!(
             out,
             ",title={}::{}",
-            escape_property(f.code.as_str()),
-            escape_data(&f.message)
+            escape_property(finding.code.as_str()),
+            escape_data(&finding.message)
         );
     }
     out.push_str(&super::terminal::check_summary(report));

@@ -38,16 +38,16 @@ pub fn report(plan: &Plan, source: &str) -> String {
             let _ = writeln!(out, ": agrees with the {source}");
         } else {
             let _ = writeln!(out, ": differs from the {source}:");
-            for d in &kept.differences {
-                let runbook = if d.runbook.is_empty() {
+            for difference in &kept.differences {
+                let runbook = if difference.runbook.is_empty() {
                     "nothing".to_string()
                 } else {
-                    format!("{:?}", d.runbook)
+                    format!("{:?}", difference.runbook)
                 };
                 let _ = writeln!(
                     out,
                     "    {}: the runbook says {runbook}, the {source} {:?}",
-                    d.key, d.source
+                    difference.key, difference.source
                 );
             }
         }
@@ -81,6 +81,9 @@ pub fn report(plan: &Plan, source: &str) -> String {
     out
 }
 
-fn count(n: usize) -> String {
-    format!("{n} {}", if n == 1 { "runbook" } else { "runbooks" })
+fn count(runbooks: usize) -> String {
+    format!(
+        "{runbooks} {}",
+        if runbooks == 1 { "runbook" } else { "runbooks" }
+    )
 }

@@ -213,8 +213,8 @@ fn rewrite_link(dest: &str, id_path: &str) -> String {
 pub fn sanitize(html: &str) -> String {
     let headings = ["h1", "h2", "h3", "h4", "h5", "h6"];
     let mut builder = ammonia::Builder::default();
-    for h in headings {
-        builder.add_tag_attributes(h, &["id"]);
+    for heading in headings {
+        builder.add_tag_attributes(heading, &["id"]);
     }
     builder
         .add_tag_attributes("code", &["class"])

@@ -80,9 +80,9 @@ impl Reach {
 /// nothing to say beyond the list itself).
 pub fn call_first_line(details: &RunbookDetails) -> Option<String> {
     let contacts = &details.facts.contacts;
-    if let Some(i) = details.call_first {
-        let c = contacts.get(i)?;
-        return Some(format!("Call first: {}", who(i, c)));
+    if let Some(index) = details.call_first {
+        let contact = contacts.get(index)?;
+        return Some(format!("Call first: {}", who(index, contact)));
     }
     let soonest = contacts
         .iter()
@@ -90,14 +90,14 @@ pub fn call_first_line(details: &RunbookDetails) -> Option<String> {
         .filter(|(_, c)| c.reachable_now == Some(false))
         .filter_map(|(i, c)| Some((c.next_reachable?, i, c)))
         .min_by_key(|(next, i, _)| (*next, *i));
-    if let Some((_, i, c)) = soonest {
-        let opens = match Reach::of(c, details.at) {
+    if let Some((_, index, contact)) = soonest {
+        let opens = match Reach::of(contact, details.at) {
             Reach::Closed { opens: Some(opens) } => format!(" (opens {opens})"),
             _ => String::new(),
         };
         return Some(format!(
             "Nobody on the list is reachable now. First to open: {}{opens}",
-            who(i, c)
+            who(index, contact)
         ));
     }
     contacts
@@ -107,12 +107,12 @@ pub fn call_first_line(details: &RunbookDetails) -> Option<String> {
 }
 
 /// "2. Night on-call (on-call) +44 20 7946 0000": a contact as the call-first line names it.
-pub fn who(i: usize, c: &Contact) -> String {
-    let mut parts = vec![format!("{}.", i + 1)];
-    parts.extend(c.name.clone());
-    if let Some(role) = &c.role {
+pub fn who(index: usize, contact: &Contact) -> String {
+    let mut parts = vec![format!("{}.", index + 1)];
+    parts.extend(contact.name.clone());
+    if let Some(role) = &contact.role {
         parts.push(format!("({role})"));
     }
-    parts.extend(c.phone.clone().or_else(|| c.email.clone()));
+    parts.extend(contact.phone.clone().or_else(|| contact.email.clone()));
     parts.join(" ")
 }

@@ -7,13 +7,13 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use runbook_core::knowledge_base::RefreshReport;
 use crate::lint::{Report, Severity};
+use crate::views::reach::{self, Reach};
+use runbook_core::knowledge_base::RefreshReport;
 use runbook_core::misses::{Miss, MissKind};
 use runbook_core::results::{Explanation, Facets, Fusion, RunbookDetails, SearchResults};
-use runbook_core::runbook::Hosting;
 use runbook_core::runbook::facts::display_value;
-use crate::views::reach::{self, Reach};
+use runbook_core::runbook::{Facts, Hosting, Vendor};
 
 const WIDTH: usize = 80;
 const INDENT: &str = "    ";
@@ -180,17 +180,17 @@ pub fn misses(misses: &[Miss]) -> String {
         "last seen (UTC)",
         bold()
     );
-    for m in misses {
-        let kind = match m.kind {
+    for miss in misses {
+        let kind = match miss.kind {
             MissKind::NoResults => "no results",
             MissKind::NotOpened => "not opened",
         };
         let _ = writeln!(
             out,
             "{:>6}  {kind:<10}  {}  {}",
-            m.count,
-            m.last_seen.format("%Y-%m-%d %H:%M"),
-            m.query
+            miss.count,
+            miss.last_seen.format("%Y-%m-%d %H:%M"),
+            miss.query
         );
     }
     out
@@ -198,14 +198,14 @@ pub fn misses(misses: &[Miss]) -> String {
 
 /// `--explain`: how the words and meaning were fused (when both ranked), the words' score's
 /// parts, then each word's matches per field.
-fn explanation(out: &mut String, score: f32, e: &Explanation) {
+fn explanation(out: &mut String, score: f32, explained: &Explanation) {
     let part = |s: Option<f32>| s.map_or_else(|| "no match".to_string(), |s| format!("{s:.2}"));
-    if let Some(fusion) = &e.fusion {
+    if let Some(fusion) = &explained.fusion {
         let _ = writeln!(out, "{INDENT}{}{}{:#}", dim(), fusion_line(fusion), dim());
     }
     // Fused, the hit's score is the fusion's; the words' own score is what follows.
-    let (label, words_score) = match &e.fusion {
-        Some(f) => ("words", f.lexical_score),
+    let (label, words_score) = match &explained.fusion {
+        Some(fusion) => ("words", fusion.lexical_score),
         None => ("score", Some(score)),
     };
     let _ = writeln!(
@@ -213,152 +213,214 @@ fn explanation(out: &mut String, score: f32, e: &Explanation) {
         "{INDENT}{}{label} {} = runbook {} + {} × section {}{:#}",
         dim(),
         part(words_score),
-        part(e.runbook),
-        e.section_weight,
-        part(e.section),
+        part(explained.runbook),
+        explained.section_weight,
+        part(explained.section),
         dim()
     );
-    let fields = |m: &std::collections::BTreeMap<String, f32>| {
-        if m.is_empty() {
+    let fields = |matches: &std::collections::BTreeMap<String, f32>| {
+        if matches.is_empty() {
             "-".to_string()
         } else {
-            m.iter()
-                .map(|(f, s)| format!("{f} {s:.2}"))
+            matches
+                .iter()
+                .map(|(field, score)| format!("{field} {score:.2}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
     };
-    for w in &e.words {
-        let exact = if w.exact_name { " · exact name" } else { "" };
+    for word in &explained.words {
+        let exact = if word.exact_name {
+            " · exact name"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "{INDENT}{}  {}: runbook [{}] section [{}]{exact}{:#}",
             dim(),
-            w.word,
-            fields(&w.runbook),
-            fields(&w.section),
+            word.word,
+            fields(&word.runbook),
+            fields(&word.section),
             dim()
         );
     }
 }
 
 /// The fused score's terms: each ranking's place, the weight its evidence earned and why.
-fn fusion_line(f: &Fusion) -> String {
-    let words = match (f.lexical_rank, f.lexical_weight) {
+fn fusion_line(fusion: &Fusion) -> String {
+    let words = match (fusion.lexical_rank, fusion.lexical_weight) {
         (Some(rank), Some(weight)) => format!(
             "words #{rank} × {weight:.2} ({} of {} words)",
-            f.words_matched.unwrap_or(0),
-            f.words
+            fusion.words_matched.unwrap_or(0),
+            fusion.words
         ),
         _ => "words: not found".to_string(),
     };
-    let meaning = match (f.semantic_rank, f.semantic_weight) {
+    let meaning = match (fusion.semantic_rank, fusion.semantic_weight) {
         (Some(rank), Some(weight)) => format!(
             "meaning #{rank} × {weight:.2} (cosine {:.2}, {:.1} sd above this query's mean)",
-            f.cosine.unwrap_or(0.0),
-            f.standing.unwrap_or(0.0)
+            fusion.cosine.unwrap_or(0.0),
+            fusion.standing.unwrap_or(0.0)
         ),
         _ => "meaning: not near".to_string(),
     };
-    let named = if f.named { " · named exactly" } else { "" };
-    format!("fused {:.2}: {words}; {meaning}{named}", f.fused)
+    let named = if fusion.named {
+        " · named exactly"
+    } else {
+        ""
+    };
+    format!("fused {:.2}: {words}; {meaning}{named}", fusion.fused)
 }
 
 /// `runbook show` output: the fact card, hosting first, then the chosen section.
-pub fn details(d: &RunbookDetails) -> String {
-    let f = &d.facts;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}{}{:#} ({})", bold(), f.title, bold(), f.app);
-    let advice = d
+pub fn details(details: &RunbookDetails) -> String {
+    let facts = &details.facts;
+    let mut card = CardRows::default();
+    let _ = writeln!(
+        card.out,
+        "{}{}{:#} ({})",
+        bold(),
+        facts.title,
+        bold(),
+        facts.app
+    );
+    let advice = details
         .advice
         .as_deref()
         .unwrap_or("Hosting unknown: add `hosting:` to this runbook");
-    let _ = writeln!(out, "{} {advice}", badge(f.hosting));
-    let mut row = |label: &str, value: &str| {
+    let _ = writeln!(card.out, "{} {advice}", badge(facts.hosting));
+    card.row("Owner", facts.owner.as_deref().unwrap_or("unknown"));
+    card.row("Summary", facts.summary.as_deref().unwrap_or_default());
+    card.row("System", facts.system.as_deref().unwrap_or_default());
+    for reason in &details.stale {
+        card.row("STALE", &format!("{}{reason}{:#}", warning(), warning()));
+    }
+    if let Some(line) = reach::call_first_line(details) {
+        card.row("Now", &format!("{}{line}{:#}", bold(), bold()));
+    }
+    card.contacts(details);
+    if let Some(vendor) = &facts.vendor {
+        card.vendor(vendor);
+    }
+    card.servers_and_urls(facts);
+    card.review_and_file(details);
+    for (key, value) in &facts.extra {
+        card.row(key, &display_value(value));
+    }
+    let mut out = card.out;
+    out.push('\n');
+    chosen_section(&mut out, details);
+    out
+}
+
+/// The fact card of `runbook show`, a labelled row at a time.
+#[derive(Default)]
+struct CardRows {
+    out: String,
+}
+
+impl CardRows {
+    /// One row, unless `value` is empty.
+    fn row(&mut self, label: &str, value: &str) {
         if !value.is_empty() {
             // Unknown front-matter keys are labels too; a long one still gets its space.
-            let _ = writeln!(out, "{}{label:<11}{:#} {value}", dim(), dim());
+            let _ = writeln!(self.out, "{}{label:<11}{:#} {value}", dim(), dim());
         }
-    };
-    row("Owner", f.owner.as_deref().unwrap_or("unknown"));
-    row("Summary", f.summary.as_deref().unwrap_or_default());
-    row("System", f.system.as_deref().unwrap_or_default());
-    for reason in &d.stale {
-        row("STALE", &format!("{}{reason}{:#}", warning(), warning()));
     }
-    if let Some(line) = reach::call_first_line(d) {
-        row("Now", &format!("{}{line}{:#}", bold(), bold()));
-    }
-    for (i, c) in f.contacts.iter().enumerate() {
-        let parts: Vec<&str> = [&c.name, &c.role, &c.phone, &c.email, &c.hours]
+
+    /// The contacts in escalation order, each with whether they can be reached now.
+    fn contacts(&mut self, details: &RunbookDetails) {
+        for (i, contact) in details.facts.contacts.iter().enumerate() {
+            let parts: Vec<&str> = [
+                &contact.name,
+                &contact.role,
+                &contact.phone,
+                &contact.email,
+                &contact.hours,
+            ]
             .into_iter()
             .filter_map(|p| p.as_deref())
             .collect();
-        let status = Reach::of(c, d.at);
-        let status = match &status {
-            Reach::Open { .. } => {
-                format!(" {}[{}]{:#}", open_style(), status.label(), open_style())
-            }
-            Reach::Closed { .. } => format!(" {}[{}]{:#}", dim(), status.label(), dim()),
-            Reach::Unknown => String::new(),
-        };
-        row(
-            if i == 0 { "Escalate" } else { "" },
-            &format!("{}. {}{status}", i + 1, parts.join(" · ")),
-        );
+            let reach = Reach::of(contact, details.at);
+            let status = match &reach {
+                Reach::Open { .. } => {
+                    format!(" {}[{}]{:#}", open_style(), reach.label(), open_style())
+                }
+                Reach::Closed { .. } => format!(" {}[{}]{:#}", dim(), reach.label(), dim()),
+                Reach::Unknown => String::new(),
+            };
+            self.row(
+                if i == 0 { "Escalate" } else { "" },
+                &format!("{}. {}{status}", i + 1, parts.join(" · ")),
+            );
+        }
     }
-    if let Some(v) = &f.vendor {
+
+    /// The vendor: who they are, how to reach them, and when to call them.
+    fn vendor(&mut self, vendor: &Vendor) {
         let parts: Vec<String> = [
-            v.name.clone(),
-            v.phone.clone(),
-            v.email.clone(),
-            v.contract.as_ref().map(|c| format!("contract {c}")),
+            vendor.name.clone(),
+            vendor.phone.clone(),
+            vendor.email.clone(),
+            vendor
+                .contract
+                .as_ref()
+                .map(|contract| format!("contract {contract}")),
         ]
         .into_iter()
         .flatten()
         .collect();
-        row("Vendor", &parts.join(" · "));
-        if let Some(when) = &v.call_when {
-            row("", &format!("Call them: {when}"));
+        self.row("Vendor", &parts.join(" · "));
+        if let Some(when) = &vendor.call_when {
+            self.row("", &format!("Call them: {when}"));
         }
     }
-    for (i, s) in f.servers.iter().enumerate() {
-        let parts: Vec<&str> = [&s.host, &s.ip, &s.role]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
-        row(if i == 0 { "Servers" } else { "" }, &parts.join("  "));
+
+    /// The servers, then the URLs, one a row.
+    fn servers_and_urls(&mut self, facts: &Facts) {
+        for (i, server) in facts.servers.iter().enumerate() {
+            let parts: Vec<&str> = [&server.host, &server.ip, &server.role]
+                .into_iter()
+                .filter_map(|p| p.as_deref())
+                .collect();
+            self.row(if i == 0 { "Servers" } else { "" }, &parts.join("  "));
+        }
+        for (i, url) in facts.urls.iter().enumerate() {
+            self.row(if i == 0 { "URLs" } else { "" }, url);
+        }
     }
-    for (i, u) in f.urls.iter().enumerate() {
-        row(if i == 0 { "URLs" } else { "" }, u);
+
+    /// When the runbook was reviewed, its file, its last change and where to edit it.
+    fn review_and_file(&mut self, details: &RunbookDetails) {
+        if let Some(reviewed) = details.review.reviewed {
+            let status = match (details.review.due, details.review.overdue) {
+                (Some(due), true) => format!("{reviewed} — REVIEW OVERDUE since {due}"),
+                (Some(due), false) => format!("{reviewed} (next review due {due})"),
+                _ => reviewed.to_string(),
+            };
+            self.row("Reviewed", &status);
+        }
+        self.row("File", &details.path);
+        if let Some(change) = &details.last_change {
+            let short: String = change.commit.chars().take(7).collect();
+            self.row(
+                "Last change",
+                &format!(
+                    "{} · {} · {} ({short})",
+                    change.date.format("%Y-%m-%d"),
+                    change.author,
+                    change.subject
+                ),
+            );
+        }
+        self.row("Edit", details.edit_url.as_deref().unwrap_or_default());
     }
-    if let Some(reviewed) = d.review.reviewed {
-        let status = match (d.review.due, d.review.overdue) {
-            (Some(due), true) => format!("{reviewed} — REVIEW OVERDUE since {due}"),
-            (Some(due), false) => format!("{reviewed} (next review due {due})"),
-            _ => reviewed.to_string(),
-        };
-        row("Reviewed", &status);
-    }
-    row("File", &d.path);
-    if let Some(change) = &d.last_change {
-        let short: String = change.commit.chars().take(7).collect();
-        row(
-            "Last change",
-            &format!(
-                "{} · {} · {} ({short})",
-                change.date.format("%Y-%m-%d"),
-                change.author,
-                change.subject
-            ),
-        );
-    }
-    row("Edit", d.edit_url.as_deref().unwrap_or_default());
-    for (key, value) in &f.extra {
-        row(key, &display_value(value));
-    }
-    out.push('\n');
-    match &d.section {
+}
+
+/// The section `runbook show` chose, or the runbook's sections when it has no Login section.
+fn chosen_section(out: &mut String, details: &RunbookDetails) {
+    match &details.section {
         Some(section) => {
             out.push_str(&section.markdown);
             out.push('\n');
@@ -367,7 +429,8 @@ pub fn details(d: &RunbookDetails) -> String {
             let _ = writeln!(
                 out,
                 "This runbook has no Login section. Sections: {}",
-                d.sections
+                details
+                    .sections
                     .iter()
                     .filter(|s| s.level > 1)
                     .map(|s| s.heading.as_str())
@@ -376,7 +439,6 @@ pub fn details(d: &RunbookDetails) -> String {
             );
         }
     }
-    out
 }
 
 /// `runbook index` summary line and the files left out.
@@ -394,8 +456,8 @@ pub fn refresh_summary(report: &RefreshReport) -> String {
         out.push_str(".\n");
     } else {
         let _ = writeln!(out, "; {} files left out:", report.problems.len());
-        for p in &report.problems {
-            let _ = writeln!(out, "  {p}");
+        for problem in &report.problems {
+            let _ = writeln!(out, "  {problem}");
         }
     }
     if report.read_only {
@@ -432,22 +494,22 @@ pub fn semantic_summary(
 /// compilers print them (editors and terminals make them clickable), then a summary.
 pub fn check_report(report: &Report) -> String {
     let mut out = String::new();
-    for f in &report.findings {
-        let style = match f.severity {
+    for finding in &report.findings {
+        let style = match finding.severity {
             Severity::Error => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
             Severity::Warning => Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
         };
-        let _ = write!(out, "{}{}:{}", bold(), f.path, f.line);
-        if let Some(column) = f.column {
+        let _ = write!(out, "{}{}:{}", bold(), finding.path, finding.line);
+        if let Some(column) = finding.column {
             let _ = write!(out, ":{column}");
         }
         let _ = writeln!(
             out,
             ":{:#} {style}{}[{}]{style:#}: {}",
             bold(),
-            f.severity.as_str(),
-            f.code,
-            f.message
+            finding.severity.as_str(),
+            finding.code,
+            finding.message
         );
     }
     out.push_str(&check_summary(report));
@@ -470,8 +532,8 @@ pub fn check_summary(report: &Report) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Wraps a snippet's HTML (escaped text with `<mark>` highlights) into at most three styled lines.
@@ -532,8 +594,8 @@ fn snippet_words(html: &str) -> Vec<Vec<(String, bool)>> {
     let mut current: Vec<(String, bool)> = Vec::new();
     for (text, marked) in runs {
         let mut piece = String::new();
-        for c in text.chars() {
-            if c.is_whitespace() {
+        for ch in text.chars() {
+            if ch.is_whitespace() {
                 if !piece.is_empty() {
                     current.push((std::mem::take(&mut piece), marked));
                 }
@@ -541,7 +603,7 @@ fn snippet_words(html: &str) -> Vec<Vec<(String, bool)>> {
                     words.push(std::mem::take(&mut current));
                 }
             } else {
-                piece.push(c);
+                piece.push(ch);
             }
         }
         if !piece.is_empty() {

@@ -12,7 +12,6 @@ use base64::Engine;
 
 use super::AppState;
 use crate::auth::{Access, Credentials};
-use runbook_core::knowledge_base::today;
 
 /// Paths anyone may fetch: nothing on them comes from a runbook's body.
 fn is_open(path: &str) -> bool {
@@ -30,8 +29,11 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
     }
     let credentials = credentials(&access, request.headers());
     let checker = access.clone();
+    // A malformed RUNBOOK_NOW fails every search with its own error; expiry still needs a date.
+    let today = runbook_core::clock::today()
+        .unwrap_or_else(|_| runbook_core::clock::local_date(chrono::Utc::now()));
     // argon2 takes tens of milliseconds of CPU: not on the async threads.
-    let outcome = tokio::task::spawn_blocking(move || checker.check(&credentials, today())).await;
+    let outcome = tokio::task::spawn_blocking(move || checker.check(&credentials, today)).await;
     match outcome {
         Ok(Ok(_who)) => next.run(request).await,
         Ok(Err(denied)) => {

@@ -17,19 +17,44 @@ pub enum WebError {
     QueryTooLong,
     /// A parameter the request got wrong, said in words (400).
     BadRequest(String),
+    /// The knowledge base could not answer now (503, cause logged).
     Internal(String),
 }
 
+/// The status each error of the knowledge base answers with, decided here for every kind (a new
+/// kind does not compile until it is given one):
+///
+/// | error | status | why |
+/// | --- | --- | --- |
+/// | `NotFound` | 404, the not-found page | nothing goes by that name |
+/// | `NoSuchSection` | 404, JSON `{"kind": "section"}` | the runbook exists, the section does not |
+/// | `Clock` | 400 | `?at=` is not an RFC 3339 moment |
+/// | `Config`, `NoRoot`, `MissingSource` | 503 | the server's configuration, not the request |
+/// | `Io`, `Index`, `IndexDirectory`, `IncompleteListing`, `State` | 503 | the disk or the index failed; a retry may succeed |
+/// | `Runbook` | 503 | a runbook file could not be read right now |
+/// | `Semantic` | 503 | the sentence model failed |
+///
+/// A 503 says "try again" to the caller and logs the cause; bad input never gets a 5xx.
 impl From<runbook_core::Error> for WebError {
     fn from(e: runbook_core::Error) -> Self {
+        use runbook_core::Error;
         match e {
-            runbook_core::Error::NotFound(name) => WebError::NotFound(name),
-            e @ runbook_core::Error::NoSuchSection { .. } => WebError::NotFoundJson {
+            Error::NotFound(name) => WebError::NotFound(name),
+            e @ Error::NoSuchSection { .. } => WebError::NotFoundJson {
                 kind: "section",
                 message: e.to_string(),
             },
-            e @ runbook_core::Error::Clock { .. } => WebError::BadRequest(e.to_string()),
-            other => WebError::Internal(other.to_string()),
+            e @ Error::Clock { .. } => WebError::BadRequest(e.to_string()),
+            e @ (Error::Config { .. }
+            | Error::NoRoot { .. }
+            | Error::MissingSource(_)
+            | Error::IncompleteListing(_)
+            | Error::Io { .. }
+            | Error::Index(_)
+            | Error::IndexDirectory(_)
+            | Error::Runbook(_)
+            | Error::State { .. }
+            | Error::Semantic(_)) => WebError::Internal(e.to_string()),
         }
     }
 }

@@ -38,6 +38,12 @@ pub fn fixed() -> Result<Option<DateTime<Utc>>> {
     }
 }
 
+/// Today's date on this machine's calendar, at [`now`]: what review dates and token expiry
+/// are compared with.
+pub fn today() -> Result<NaiveDate> {
+    now().map(local_date)
+}
+
 /// `at` when given, else [`now`].
 pub fn at_or_now(at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
     at.map_or_else(now, Ok)

@@ -187,11 +187,11 @@ fn parse_book_toml(path: &Path, text: &str) -> Result<(BookTable, Settings)> {
         path: path.to_path_buf(),
         message,
     };
-    let parsed: BookToml = toml::from_str(text).map_err(|e| {
-        let line = e
+    let parsed: BookToml = toml::from_str(text).map_err(|error| {
+        let line = error
             .span()
             .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-        let message = e.message().to_string();
+        let message = error.message().to_string();
         config_error(match line {
             Some(line) => format!("line {line}: {message}"),
             None => message,

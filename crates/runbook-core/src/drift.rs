@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::state_file;
 
+/// What the file holds, as errors about it say.
+const WHAT: &str = "drift record";
 /// The record's file name in the state folder.
 pub const FILE: &str = "drift.json";
 
@@ -44,24 +47,12 @@ impl DriftRecord {
     /// Reads the record; an absent file is an empty record. A file that cannot be read or
     /// parsed is reported, so the caller can log it and go on without one.
     pub fn load(path: &Path) -> Result<DriftRecord> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DriftRecord::default()),
-            Err(e) => return Err(Error::io(path, e)),
-        };
-        serde_json::from_slice(&bytes).map_err(|e| Error::Config {
-            path: path.to_path_buf(),
-            message: format!("not a drift record ({e}); it is replaced by the next `check --live`"),
-        })
+        Ok(state_file::read_json(path, WHAT)?.unwrap_or_default())
     }
 
     /// Writes the record atomically: a reader sees the old record or the new one.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Config {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        crate::state_file::write_atomically(path, &bytes).map_err(|e| Error::io(path, e))
+        state_file::write_json(path, self, WHAT)
     }
 
     /// The reasons to doubt the runbook at `path` whose file now hashes to `hash`: none when it

@@ -58,31 +58,21 @@ pub enum Error {
     #[error("{0}")]
     Runbook(FileProblem),
 
-    /// A runbook server could not be asked.
-    #[error("{url}: {message}")]
-    Remote {
-        /// The server asked.
-        url: String,
-        /// What went wrong.
-        message: String,
-    },
-
-    /// A password could not be hashed (no randomness for the salt).
-    #[error("cannot hash the password: {0}")]
-    Hash(String),
-
-    /// The log of missed searches could not be read or written.
-    #[error("{path}: {message}")]
-    Misses {
-        /// The log's file.
+    /// A state file (drift record, log of missed searches) is not what it should be.
+    #[error("{path}: not a valid {what} ({source})")]
+    State {
+        /// The file.
         path: PathBuf,
-        /// What is wrong with it.
-        message: String,
+        /// What it should hold, e.g. "drift record".
+        what: &'static str,
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
     },
 
     /// The sentence model failed while computing vectors.
     #[error("semantic search: {0}")]
-    Semantic(String),
+    Semantic(#[source] crate::semantic::ModelError),
 
     /// A moment given with `--at`, `?at=` or `RUNBOOK_NOW` that is not RFC 3339.
     #[error("{given_by}: {value:?} is not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")]

@@ -29,11 +29,6 @@ pub use crate::semantic::{
 use crate::source;
 pub use crate::source::BackgroundListing;
 
-/// Today's date on this machine's calendar, for review status.
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// A runbook folder and its index.
 pub struct KnowledgeBase {
     book: Book,
@@ -209,7 +204,7 @@ impl KnowledgeBase {
         loaded_once(&self.drift, || {
             let path = DriftRecord::file_in(&self.book.state_dir);
             DriftRecord::load(&path).unwrap_or_else(|e| {
-                tracing::warn!("{e}");
+                tracing::warn!("{e}; the next `check --live` replaces it");
                 DriftRecord::default()
             })
         })

@@ -23,8 +23,11 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::state_file;
 
+/// What the file holds, as errors about it say.
+const WHAT: &str = "log of missed searches";
 /// The log's file name in the state folder.
 pub const FILE: &str = "misses.json";
 /// Distinct misses kept at most.
@@ -89,19 +92,9 @@ pub fn file_in(state_dir: &Path) -> PathBuf {
 /// The misses in a log file, most counted first. A missing file has none; an unreadable or
 /// corrupt one is an error (the caller shows it), so the command line does not pretend.
 pub fn read(path: &Path) -> Result<Vec<Miss>> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let mut misses: Vec<Miss> =
-                serde_json::from_slice(&bytes).map_err(|e| Error::Misses {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?;
-            sort(&mut misses);
-            Ok(misses)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(Error::io(path, e)),
-    }
+    let mut misses: Vec<Miss> = state_file::read_json(path, WHAT)?.unwrap_or_default();
+    sort(&mut misses);
+    Ok(misses)
 }
 
 fn sort(misses: &mut [Miss]) {
@@ -339,11 +332,7 @@ fn snapshot(state: &State) -> Vec<Miss> {
 }
 
 fn write_atomically(path: &Path, misses: &[Miss]) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(misses).map_err(|e| Error::Misses {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    crate::state_file::write_atomically(path, &bytes).map_err(|e| Error::io(path, e))
+    state_file::write_json(path, &misses, WHAT)
 }
 
 #[cfg(test)]

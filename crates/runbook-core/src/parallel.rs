@@ -4,7 +4,7 @@
 //! Listing the folder, refreshing the index, checking runbooks, probing hosts and computing
 //! sentence vectors all use these functions, so how many threads a job gets and what happens
 //! when one of them panics is decided here once. rayon is not used for this: the binary keeps
-//! rayon's global pool at one thread for the sentence model's arithmetic (see `main.rs`), and
+//! rayon's global pool at one thread for the sentence model's arithmetic (see its `main.rs`), and
 //! probing hosts wants more threads than cores because it waits on the network.
 
 use std::ops::ControlFlow;
@@ -31,10 +31,10 @@ pub fn workers<R: Send>(
     let worker = &worker;
     thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads.max(1))
-            .filter_map(|i| {
+            .filter_map(|number| {
                 thread::Builder::new()
-                    .name(format!("runbook-worker-{i}"))
-                    .spawn_scoped(scope, move || worker(i))
+                    .name(format!("runbook-worker-{number}"))
+                    .spawn_scoped(scope, move || worker(number))
                     .ok()
             })
             .collect();
@@ -121,10 +121,10 @@ pub fn stream_on<T: Sync, R: Send>(
     thread::scope(|scope| {
         let (next, stop, work) = (&next, &stop, &work);
         let helpers: Vec<_> = (0..threads.clamp(1, items.len().max(1)))
-            .filter_map(|i| {
+            .filter_map(|number| {
                 let sender = sender.clone();
                 thread::Builder::new()
-                    .name(format!("{name}-{i}"))
+                    .name(format!("{name}-{number}"))
                     .spawn_scoped(scope, move || {
                         start();
                         while !stop.load(Ordering::Relaxed)
@@ -157,8 +157,8 @@ pub fn stream_on<T: Sync, R: Send>(
         // Dropping the receiver unblocks a worker waiting to send.
         drop(receiver);
         for helper in helpers {
-            if let Err(p) = helper.join() {
-                panic.get_or_insert(p);
+            if let Err(payload) = helper.join() {
+                panic.get_or_insert(payload);
             }
         }
     });

@@ -178,30 +178,32 @@ pub fn without_filter(query: &str, field: FilterField, value: &str) -> String {
         .join(" ")
 }
 
-fn starts_word(s: &str) -> bool {
-    s.chars()
+fn starts_word(text: &str) -> bool {
+    text.chars()
         .next()
         .is_some_and(|c| c.is_alphanumeric() || c == '"')
 }
 
 /// Cuts the next token: a quoted phrase (to its closing quote, or the end), `field:"quoted
 /// value"`, or a run of non-space characters.
-fn next_token(s: &str) -> (&str, &str) {
-    let quote_from = if s.starts_with('"') {
+fn next_token(rest: &str) -> (&str, &str) {
+    let quote_from = if rest.starts_with('"') {
         Some(0)
-    } else if s.starts_with("-\"") {
+    } else if rest.starts_with("-\"") {
         Some(1)
     } else {
-        s.split_whitespace()
+        rest.split_whitespace()
             .next()
             .and_then(|t| t.find(":\"").map(|i| i + 1))
     };
-    if let Some(q) = quote_from {
-        let end = s[q + 1..].find('"').map_or(s.len(), |i| q + 1 + i + 1);
-        return (&s[..end], &s[end..]);
+    if let Some(quote) = quote_from {
+        let end = rest[quote + 1..]
+            .find('"')
+            .map_or(rest.len(), |i| quote + 1 + i + 1);
+        return (&rest[..end], &rest[end..]);
     }
-    let end = s.find(char::is_whitespace).unwrap_or(s.len());
-    (&s[..end], &s[end..])
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    (&rest[..end], &rest[end..])
 }
 
 #[cfg(test)]

@@ -53,11 +53,11 @@ impl Facets {
     /// runbooks (and thousands of tags) still answers in a few kilobytes.
     pub const MAX_VALUES: usize = 50;
 
-    /// The values of one fact, most common first (ties by name), at most `n`.
-    pub fn top(values: &BTreeMap<String, usize>, n: usize) -> Vec<(&str, usize)> {
+    /// The values of one fact, most common first (ties by name), at most `at_most`.
+    pub fn top(values: &BTreeMap<String, usize>, at_most: usize) -> Vec<(&str, usize)> {
         let mut sorted: Vec<(&str, usize)> = values.iter().map(|(v, c)| (v.as_str(), *c)).collect();
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        sorted.truncate(n);
+        sorted.truncate(at_most);
         sorted
     }
 

@@ -96,55 +96,19 @@ pub fn is_runbook_path(path: &Path) -> bool {
 /// `stat`ing their files.
 pub fn list(book: &Book) -> Listing {
     let prefix = match book.display_path(&book.src) {
-        p if p.is_empty() => String::new(),
-        p => format!("{p}/"),
+        shown if shown.is_empty() => String::new(),
+        shown => format!("{shown}/"),
     };
     let folder = Folder::of(book);
     let threads = crate::parallel::cores(8);
     let mut top = Walk::new(&folder);
-    let mut pending: std::collections::VecDeque<Dir> = top
-        .read(Dir {
-            abs: book.src.clone(),
-            rel: String::new(),
-            depth: 0,
-            ancestors: Vec::new(),
-        })
-        .into();
-    // Break the tree up, breadth first, into enough folders to keep every core busy.
-    while threads > 1 && pending.len() < threads * 4 {
-        let Some(dir) = pending.pop_front() else {
-            break;
-        };
-        pending.extend(top.read(dir));
-    }
-
-    let folder_unreadable = top.folder_unreadable;
-    // The files at the top of the tree are shared out too, in chunks: a flat folder of ten
-    // thousand runbooks has no sub-folders to share.
-    let mut jobs: Vec<Job> = pending.into_iter().map(Job::Read).collect();
-    let mut top_found = std::mem::take(&mut top.found);
-    while !top_found.is_empty() {
-        let rest = top_found.split_off(top_found.len().min(STAT_CHUNK));
-        jobs.push(Job::Stat(std::mem::replace(&mut top_found, rest)));
-    }
-    let jobs = std::sync::Mutex::new(jobs);
-    let work = |walk: &mut Walk| {
-        let mut files = Vec::new();
-        while let Some(job) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
-            match job {
-                Job::Read(dir) => walk.walk(dir),
-                Job::Stat(found) => files.extend(stat_each(found, &prefix)),
-            }
-        }
-        files.extend(stat_each(std::mem::take(&mut walk.found), &prefix));
-        files
-    };
+    let jobs = std::sync::Mutex::new(share_out(&mut top, book, threads));
     let mut files = Vec::new();
     let mut problems = std::mem::take(&mut top.problems);
     let mut incomplete = false;
     let shares = crate::parallel::workers(threads, |_worker| {
         let mut walk = Walk::new(&folder);
-        let files = work(&mut walk);
+        let files = do_jobs(&mut walk, &jobs, &prefix);
         #[cfg(test)]
         if _worker > 0 {
             tests::fail_if_asked(&book.src);
@@ -171,9 +135,52 @@ pub fn list(book: &Book) -> Listing {
     Listing {
         files,
         problems,
-        folder_unreadable,
+        folder_unreadable: top.folder_unreadable,
         incomplete,
     }
+}
+
+/// The listing's work, shared out: `top` reads the top of the tree, breadth first, until there
+/// are enough folders to keep `threads` cores busy; those folders, and the files found so far
+/// in chunks, are the jobs.
+fn share_out(top: &mut Walk, book: &Book, threads: usize) -> Vec<Job> {
+    let mut pending: std::collections::VecDeque<Dir> = top
+        .read(Dir {
+            abs: book.src.clone(),
+            rel: String::new(),
+            depth: 0,
+            ancestors: Vec::new(),
+        })
+        .into();
+    // Break the tree up, breadth first, into enough folders to keep every core busy.
+    while threads > 1 && pending.len() < threads * 4 {
+        let Some(dir) = pending.pop_front() else {
+            break;
+        };
+        pending.extend(top.read(dir));
+    }
+    // The files at the top of the tree are shared out too, in chunks: a flat folder of ten
+    // thousand runbooks has no sub-folders to share.
+    let mut jobs: Vec<Job> = pending.into_iter().map(Job::Read).collect();
+    let mut top_found = std::mem::take(&mut top.found);
+    while !top_found.is_empty() {
+        let rest = top_found.split_off(top_found.len().min(STAT_CHUNK));
+        jobs.push(Job::Stat(std::mem::replace(&mut top_found, rest)));
+    }
+    jobs
+}
+
+/// One thread's share: takes jobs until none are left, and `stat`s the files it found.
+fn do_jobs(walk: &mut Walk, jobs: &std::sync::Mutex<Vec<Job>>, prefix: &str) -> Vec<SourceFile> {
+    let mut files = Vec::new();
+    while let Some(job) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) {
+        match job {
+            Job::Read(dir) => walk.walk(dir),
+            Job::Stat(found) => files.extend(stat_each(found, prefix)),
+        }
+    }
+    files.extend(stat_each(std::mem::take(&mut walk.found), prefix));
+    files
 }
 
 /// Folders nested deeper than this are not read (a guard where loops cannot be detected).
@@ -208,6 +215,30 @@ struct Dir {
     ancestors: Vec<(u64, u64)>,
 }
 
+impl Dir {
+    /// A folder inside this one.
+    fn sub(&self, abs: PathBuf, rel: String) -> Dir {
+        Dir {
+            abs,
+            rel,
+            depth: self.depth + 1,
+            ancestors: self.ancestors.clone(),
+        }
+    }
+}
+
+/// The path of `name` in the folder at `rel` (relative to the runbook folder).
+fn child_path(rel: &str, name: &str) -> String {
+    // Built by hand: `format!` was a tenth of a whole `runbook search`'s user time.
+    let mut child_rel = String::with_capacity(rel.len() + 1 + name.len());
+    if !rel.is_empty() {
+        child_rel.push_str(rel);
+        child_rel.push('/');
+    }
+    child_rel.push_str(name);
+    child_rel
+}
+
 /// One thread's part of the walk of the runbook folder.
 struct Walk<'a> {
     /// Where symbolic links may lead.
@@ -238,95 +269,106 @@ impl<'a> Walk<'a> {
 
     /// Reads one folder: its runbooks are found, its sub-folders returned to be read.
     fn read(&mut self, dir: Dir) -> Vec<Dir> {
-        let Dir {
-            abs,
-            rel,
-            depth,
-            mut ancestors,
-        } = dir;
-        if depth > MAX_DEPTH {
-            self.problem(
-                &rel,
-                format!("nested more than {MAX_DEPTH} folders deep; skipped"),
-            );
+        let Some((entries, dir)) = self.open(dir) else {
             return Vec::new();
-        }
-        let id = std::fs::metadata(&abs).ok().and_then(|m| file_id(&m));
-        if id.is_some_and(|id| ancestors.contains(&id)) {
-            self.problem(&rel, "symbolic link loop; skipped".into());
-            return Vec::new();
-        }
-        let entries = match std::fs::read_dir(&abs) {
-            Ok(entries) => entries,
-            Err(e) => {
-                self.folder_unreadable |= depth == 0;
-                self.problem(&rel, format!("cannot be read: {e}"));
-                return Vec::new();
-            }
         };
-        ancestors.extend(id);
         let mut subs = Vec::new();
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
-                let shown = format!("{rel}/{}", name.to_string_lossy());
-                self.problem(&shown, "file name is not valid UTF-8; skipped".into());
-                continue;
-            };
-            if name.starts_with('.') {
-                continue;
+            self.add_entry(entry, &dir, &mut subs);
+        }
+        subs
+    }
+
+    /// Opens a folder unless it is nested too deep, a symbolic link loop or unreadable; it
+    /// comes back with itself among its ancestors.
+    fn open(&mut self, mut dir: Dir) -> Option<(std::fs::ReadDir, Dir)> {
+        if dir.depth > MAX_DEPTH {
+            self.problem(
+                &dir.rel,
+                format!("nested more than {MAX_DEPTH} folders deep; skipped"),
+            );
+            return None;
+        }
+        let id = std::fs::metadata(&dir.abs)
+            .ok()
+            .and_then(|metadata| file_id(&metadata));
+        if id.is_some_and(|id| dir.ancestors.contains(&id)) {
+            self.problem(&dir.rel, "symbolic link loop; skipped".into());
+            return None;
+        }
+        let entries = match std::fs::read_dir(&dir.abs) {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.folder_unreadable |= dir.depth == 0;
+                self.problem(&dir.rel, format!("cannot be read: {error}"));
+                return None;
             }
-            // Built by hand: `format!` was a tenth of a whole `runbook search`'s user time.
-            let mut child_rel = String::with_capacity(rel.len() + 1 + name.len());
-            if !rel.is_empty() {
-                child_rel.push_str(&rel);
-                child_rel.push('/');
+        };
+        dir.ancestors.extend(id);
+        Some((entries, dir))
+    }
+
+    /// One entry of folder `parent`: a runbook is found, a sub-folder added to `subs`. Hidden
+    /// entries are skipped.
+    fn add_entry(&mut self, entry: std::fs::DirEntry, parent: &Dir, subs: &mut Vec<Dir>) {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            let shown = format!("{}/{}", parent.rel, name.to_string_lossy());
+            self.problem(&shown, "file name is not valid UTF-8; skipped".into());
+            return;
+        };
+        if name.starts_with('.') {
+            return;
+        }
+        let child_rel = child_path(&parent.rel, name);
+        let Ok(file_type) = entry.file_type() else {
+            return;
+        };
+        if file_type.is_symlink() {
+            self.add_link(entry, name, child_rel, parent, subs);
+        } else if file_type.is_dir() {
+            subs.push(parent.sub(entry.path(), child_rel));
+        } else if file_type.is_file() && is_runbook_path(Path::new(name)) {
+            self.found.push(Found {
+                rel: child_rel,
+                entry: Some(entry),
+                metadata: None,
+            });
+        }
+    }
+
+    /// A symbolic link in folder `parent`, followed like what it leads to.
+    fn add_link(
+        &mut self,
+        entry: std::fs::DirEntry,
+        name: &str,
+        child_rel: String,
+        parent: &Dir,
+        subs: &mut Vec<Dir>,
+    ) {
+        // Links are followed within the runbook folder only: a committed link to
+        // `/etc/shadow` or `~/.ssh/id_rsa` must not become a page.
+        if !self.folder.holds(&entry.path()) {
+            if is_runbook_path(Path::new(name)) {
+                self.problem(
+                    &child_rel,
+                    "symbolic link leading outside the runbook folder; left out".into(),
+                );
             }
-            child_rel.push_str(name);
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            let sub = |abs: PathBuf, rel: String| Dir {
-                abs,
-                rel,
-                depth: depth + 1,
-                ancestors: ancestors.clone(),
-            };
-            if file_type.is_symlink() {
-                // Links are followed within the runbook folder only: a committed link to
-                // `/etc/shadow` or `~/.ssh/id_rsa` must not become a page.
-                if !self.folder.holds(&entry.path()) {
-                    if is_runbook_path(Path::new(name)) {
-                        self.problem(
-                            &child_rel,
-                            "symbolic link leading outside the runbook folder; left out".into(),
-                        );
-                    }
-                    continue;
-                }
-                match std::fs::metadata(entry.path()) {
-                    Ok(target) if target.is_dir() => subs.push(sub(entry.path(), child_rel)),
-                    Ok(target) if target.is_file() && is_runbook_path(Path::new(name)) => {
-                        self.found.push(Found {
-                            rel: child_rel,
-                            entry: Some(entry),
-                            metadata: Some(target),
-                        })
-                    }
-                    Ok(_) => {}
-                    Err(_) => self.problem(&child_rel, "symbolic link to nothing; skipped".into()),
-                }
-            } else if file_type.is_dir() {
-                subs.push(sub(entry.path(), child_rel));
-            } else if file_type.is_file() && is_runbook_path(Path::new(name)) {
+            return;
+        }
+        match std::fs::metadata(entry.path()) {
+            Ok(target) if target.is_dir() => subs.push(parent.sub(entry.path(), child_rel)),
+            Ok(target) if target.is_file() && is_runbook_path(Path::new(name)) => {
                 self.found.push(Found {
                     rel: child_rel,
                     entry: Some(entry),
-                    metadata: None,
-                });
+                    metadata: Some(target),
+                })
             }
+            Ok(_) => {}
+            Err(_) => self.problem(&child_rel, "symbolic link to nothing; skipped".into()),
         }
-        subs
     }
 
     fn problem(&mut self, rel: &str, message: String) {
@@ -344,19 +386,20 @@ fn stat_each(found: Vec<Found>, prefix: &str) -> Vec<SourceFile> {
     found.into_iter().map(|f| stat_found(f, prefix)).collect()
 }
 
-fn stat_found(mut f: Found, prefix: &str) -> SourceFile {
-    let entry = f.entry.take();
-    let metadata = f
+/// Describes a file the walk found, `stat`ing it unless its metadata is known already.
+fn stat_found(mut found: Found, prefix: &str) -> SourceFile {
+    let entry = found.entry.take();
+    let metadata = found
         .metadata
         .take()
         .or_else(|| entry.as_ref().and_then(|e| e.metadata().ok()));
-    let mut path = String::with_capacity(prefix.len() + f.rel.len());
+    let mut path = String::with_capacity(prefix.len() + found.rel.len());
     path.push_str(prefix);
-    path.push_str(&f.rel);
+    path.push_str(&found.rel);
     SourceFile {
         path,
         abs: entry.map(|e| e.path()).unwrap_or_default(),
-        id_path: f.rel,
+        id_path: found.rel,
         mtime_ns: metadata.as_ref().map_or(0, mtime_ns),
         size: metadata.map_or(0, |m| m.len()),
     }
@@ -441,8 +484,8 @@ pub fn read(file: &SourceFile, max_bytes: u64) -> Result<FileText, FileProblem> 
         return Err(problem(None, "file is empty".into()));
     }
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         problem(Some(line), "is not valid UTF-8 text".into())
     })?;

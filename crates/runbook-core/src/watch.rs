@@ -55,9 +55,9 @@ pub fn watch(
     match new_debouncer(DEBOUNCE, None, handler) {
         Ok(mut debouncer) => match debouncer.watch(folder, RecursiveMode::Recursive) {
             Ok(()) => return Ok(FolderWatcher::Native(debouncer)),
-            Err(e) => tracing::warn!("native file watching failed ({e}); polling instead"),
+            Err(error) => tracing::warn!("native file watching failed ({error}); polling instead"),
         },
-        Err(e) => tracing::warn!("native file watching unavailable ({e}); polling instead"),
+        Err(error) => tracing::warn!("native file watching unavailable ({error}); polling instead"),
     }
     let handler = move |result: DebounceEventResult| {
         if batch_matters(&result) {

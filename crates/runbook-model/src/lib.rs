@@ -29,15 +29,16 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_transformers::models::bert::Config;
-use sha2::{Digest, Sha256};
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 mod bert;
 mod fast_math;
+mod sums;
 mod weights;
 
 use bert::Bert;
 pub use bert::{Precision, int8_is_fast};
+use sums::sha256_hex;
 use weights::{join, widen_weights};
 
 /// Dimensions of a sentence vector.
@@ -445,24 +446,12 @@ fn model_id(dtype_label: &str, precision: Precision, weights_sha: &str) -> Strin
     }
 }
 
-/// Parses `sha256sum` output: `<64 hex>  <name>` per line (`*<name>` in binary mode).
+/// The checksums of a model folder's `SHA256SUMS` at `path`.
 fn parse_sums<'a>(text: &'a str, path: &Path) -> Result<Vec<(&'a str, &'a str)>, EncoderError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| {
-            let bad = || EncoderError::BadChecksumLine {
-                path: path.to_path_buf(),
-                line: index + 1,
-            };
-            let (hash, rest) = line.split_once(' ').ok_or_else(bad)?;
-            let name = rest.strip_prefix([' ', '*']).ok_or_else(bad)?;
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) || name.is_empty() {
-                return Err(bad());
-            }
-            Ok((hash, name))
-        })
-        .collect()
+    sums::parse(text).map_err(|line| EncoderError::BadChecksumLine {
+        path: path.to_path_buf(),
+        line,
+    })
 }
 
 fn lookup<'a>(
@@ -479,12 +468,6 @@ fn lookup<'a>(
         })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use runbook_core::knowledge_base::KnowledgeBase;
 use crate::pull::{Checkout, PullStatus, Pulled};
+use runbook_core::knowledge_base::KnowledgeBase;
 
 /// Following the upstream of the served checkout: `serve --pull SECS`.
 #[derive(Debug, Clone)]
@@ -49,62 +49,82 @@ pub(super) async fn follow_upstream(
                     crate::pull::short(from),
                     crate::pull::short(to)
                 );
-                let reader = kb.clone();
-                // The history is read before the index changes, so no page shows new text with
-                // an old "last changed".
-                if let Err(e) = tokio::task::spawn_blocking(move || reader.reload_history()).await {
-                    tracing::warn!("reading the git history again failed: {e}");
-                }
-                let _ = changes.send(()).await;
+                take_in_pulled(&kb, &changes).await;
             }
             Ok(Pulled::Unchanged) => tracing::debug!("pulled {}: up to date", checkout.upstream),
-            Err(message) => {
-                let (served, repeated) = {
-                    let current = lock(&status);
-                    (
-                        current.head.clone(),
-                        current.last_error.as_deref() == Some(message.as_str()),
-                    )
-                };
-                let served = served.as_deref().unwrap_or("the files as they are");
-                // The same refusal every few seconds is logged once, until it changes.
-                if repeated {
-                    tracing::debug!(
-                        "git pull from {} failed again: {message}",
-                        checkout.upstream
-                    );
-                } else {
-                    tracing::warn!(
-                        "git pull from {} failed; still serving {served}: {message}",
-                        checkout.upstream
-                    );
-                }
-            }
+            Err(message) => log_failure(&checkout, &status, message),
         }
-        let head = match &outcome {
-            Ok(Pulled::Moved { to, .. }) => Some(crate::pull::short(to)),
-            _ => None,
-        };
-        let mut current = lock(&status);
-        current.last_attempt = Some(now);
-        match outcome {
-            Ok(_) => {
-                current.last_ok = Some(now);
-                current.last_error = None;
-                current.last_error_at = None;
-            }
-            Err(message) => {
-                current.last_error = Some(message);
-                current.last_error_at = Some(now);
-            }
+        record(&status, outcome, now);
+    }
+}
+
+/// After a pull moved `HEAD`: the git history is read again, then the index refreshed.
+async fn take_in_pulled(kb: &Arc<KnowledgeBase>, changes: &tokio::sync::mpsc::Sender<()>) {
+    let reader = kb.clone();
+    // The history is read before the index changes, so no page shows new text with
+    // an old "last changed".
+    if let Err(error) = tokio::task::spawn_blocking(move || reader.reload_history()).await {
+        tracing::warn!("reading the git history again failed: {error}");
+    }
+    let _ = changes.send(()).await;
+}
+
+/// Logs a failed pull: a warning the first time, quietly while the same failure repeats.
+fn log_failure(checkout: &Checkout, status: &std::sync::Mutex<PullStatus>, message: &str) {
+    let (served, repeated) = {
+        let current = lock(status);
+        (
+            current.head.clone(),
+            current.last_error.as_deref() == Some(message),
+        )
+    };
+    let served = served.as_deref().unwrap_or("the files as they are");
+    // The same refusal every few seconds is logged once, until it changes.
+    if repeated {
+        tracing::debug!(
+            "git pull from {} failed again: {message}",
+            checkout.upstream
+        );
+    } else {
+        tracing::warn!(
+            "git pull from {} failed; still serving {served}: {message}",
+            checkout.upstream
+        );
+    }
+}
+
+/// Keeps a pull's outcome in `status` for `/healthz`: when it was tried, when one last
+/// succeeded, the last error, and the head it moved to.
+fn record(
+    status: &std::sync::Mutex<PullStatus>,
+    outcome: Result<Pulled, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let head = match &outcome {
+        Ok(Pulled::Moved { to, .. }) => Some(crate::pull::short(to)),
+        _ => None,
+    };
+    let mut current = lock(status);
+    current.last_attempt = Some(now);
+    match outcome {
+        Ok(_) => {
+            current.last_ok = Some(now);
+            current.last_error = None;
+            current.last_error_at = None;
         }
-        if head.is_some() {
-            current.head = head;
+        Err(message) => {
+            current.last_error = Some(message);
+            current.last_error_at = Some(now);
         }
+    }
+    if head.is_some() {
+        current.head = head;
     }
 }
 
 /// The pull status, also after a panic elsewhere while it was held (it is plain data).
 fn lock(status: &std::sync::Mutex<PullStatus>) -> std::sync::MutexGuard<'_, PullStatus> {
-    status.lock().unwrap_or_else(|p| p.into_inner())
+    status
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -17,13 +17,13 @@ pub(super) struct Alternative {
     pub(super) weight: f32,
 }
 
-/// Other ways to write query word `i`: its synonyms; the word without its hyphens or underscores
-/// (`on-call` → `oncall`); the word run together with its neighbour (`crypto mining` →
-/// `cryptomining`, `data base` → `database`), and the synonyms of the two-word phrase it forms
+/// Other ways to write query word `words[index]`: its synonyms; the word without its hyphens or
+/// underscores (`on-call` → `oncall`); the word run together with its neighbour (`crypto mining`
+/// → `cryptomining`, `data base` → `database`), and the synonyms of the two-word phrase it forms
 /// with a neighbour (`load balancer` → `lb`). A match of a two-word form counts for both words.
 pub(super) fn alternatives(
     words: &[&str],
-    i: usize,
+    index: usize,
     synonyms: &Synonyms,
     analyzer: &mut tantivy::tokenizer::TextAnalyzer,
 ) -> Vec<Alternative> {
@@ -34,7 +34,7 @@ pub(super) fn alternatives(
             out.push(Alternative { terms, weight });
         }
     };
-    let word = words[i];
+    let word = words[index];
     for synonym in synonyms.of(word) {
         push(synonym, SYNONYM_WEIGHT, analyzer);
     }
@@ -42,9 +42,12 @@ pub(super) fn alternatives(
     if joined != word && joined.chars().all(char::is_alphanumeric) {
         push(&joined, JOINED_WEIGHT, analyzer);
     }
-    let neighbours = [i.checked_sub(1).map(|p| (p, i)), Some((i, i + 1))];
-    for (a, b) in neighbours.into_iter().flatten() {
-        let (Some(first), Some(second)) = (words.get(a), words.get(b)) else {
+    let neighbours = [
+        index.checked_sub(1).map(|p| (p, index)),
+        Some((index, index + 1)),
+    ];
+    for (left, right) in neighbours.into_iter().flatten() {
+        let (Some(first), Some(second)) = (words.get(left), words.get(right)) else {
             continue;
         };
         let is_plain = |w: &str| w.chars().all(char::is_alphabetic);

@@ -191,13 +191,13 @@ fn cut(
     sink.len
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+fn is_word_char(ch: char) -> bool {
+    ch.is_alphanumeric()
 }
 
 /// Characters that join word runs into one identifier when they stand between them.
-fn is_joiner(c: char) -> bool {
-    matches!(c, '.' | '-' | '_' | '/' | ':' | '@' | '\\')
+fn is_joiner(ch: char) -> bool {
+    matches!(ch, '.' | '-' | '_' | '/' | ':' | '@' | '\\')
 }
 
 /// Byte ranges of compounds: word runs joined by short runs of joiner characters.
@@ -280,9 +280,9 @@ fn emit_compound(text: &str, start: usize, end: usize, position: usize, out: &mu
     spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     spans.dedup();
     for (from, to) in spans {
-        // a span starting inside part k (or at it) sits on part k's position
-        let k = parts.iter().rposition(|(p, _)| *p <= from).unwrap_or(0);
-        out.push(text, start + from, start + to, position + k);
+        // a span starting inside a part (or at it) sits on that part's position
+        let part = parts.iter().rposition(|(p, _)| *p <= from).unwrap_or(0);
+        out.push(text, start + from, start + to, position + part);
     }
     position + parts.len().max(1)
 }
@@ -327,26 +327,26 @@ fn sub_names(compound: &str) -> Vec<(usize, usize)> {
 }
 
 /// `a.b.c.d` made of digits only: an IPv4 address or a version number.
-fn is_numeric_dotted(s: &str) -> bool {
-    s.contains('.') && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+fn is_numeric_dotted(text: &str) -> bool {
+    text.contains('.') && text.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
 /// Alphanumeric runs of a compound, as byte ranges within it.
 fn atoms(compound: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in compound.char_indices() {
-        match (is_word_char(c), start) {
+    for (i, ch) in compound.char_indices() {
+        match (is_word_char(ch), start) {
             (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
+            (false, Some(run_start)) => {
+                out.push((run_start, i));
                 start = None;
             }
             _ => {}
         }
     }
-    if let Some(s) = start {
-        out.push((s, compound.len()));
+    if let Some(run_start) = start {
+        out.push((run_start, compound.len()));
     }
     out
 }
@@ -365,14 +365,14 @@ fn camel_parts(word: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     for k in 1..chars.len() {
-        let (i, c) = chars[k];
+        let (offset, ch) = chars[k];
         let prev = chars[k - 1].1;
         let next_is_lower = chars.get(k + 1).is_some_and(|(_, n)| n.is_lowercase());
-        let boundary = (c.is_uppercase() && prev.is_lowercase())
-            || (c.is_uppercase() && prev.is_uppercase() && next_is_lower);
+        let boundary = (ch.is_uppercase() && prev.is_lowercase())
+            || (ch.is_uppercase() && prev.is_uppercase() && next_is_lower);
         if boundary {
-            out.push((start, i));
-            start = i;
+            out.push((start, offset));
+            start = offset;
         }
     }
     out.push((start, word.len()));

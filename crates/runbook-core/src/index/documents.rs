@@ -294,23 +294,23 @@ fn spelling(runbook: &Runbook, texts: &[&str], ids: &[String]) -> String {
 
 /// The searchable facts of a runbook, as text.
 fn facts_text(runbook: &Runbook) -> String {
-    let f = &runbook.facts;
+    let facts = &runbook.facts;
     let mut parts: Vec<&str> = Vec::new();
-    parts.extend(f.summary.as_deref());
-    parts.extend(f.owner.as_deref());
-    parts.extend(f.system.as_deref());
-    parts.extend(f.tags.iter().map(String::as_str));
-    parts.extend(f.addresses());
-    for s in &f.servers {
-        parts.extend(s.role.as_deref());
+    parts.extend(facts.summary.as_deref());
+    parts.extend(facts.owner.as_deref());
+    parts.extend(facts.system.as_deref());
+    parts.extend(facts.tags.iter().map(String::as_str));
+    parts.extend(facts.addresses());
+    for server in &facts.servers {
+        parts.extend(server.role.as_deref());
     }
-    for c in &f.contacts {
-        parts.extend(c.name.as_deref());
-        parts.extend(c.role.as_deref());
+    for contact in &facts.contacts {
+        parts.extend(contact.name.as_deref());
+        parts.extend(contact.role.as_deref());
     }
-    if let Some(v) = &f.vendor {
-        parts.extend(v.name.as_deref());
-        parts.extend(v.contract.as_deref());
+    if let Some(vendor) = &facts.vendor {
+        parts.extend(vendor.name.as_deref());
+        parts.extend(vendor.contract.as_deref());
     }
     parts.join("\n")
 }

@@ -1,11 +1,11 @@
 //! Facets: how many matching runbooks have each hosting, owner and tag value.
 //!
 //! Each whole-runbook document carries its values in one column (a fast field), encoded as
-//! `kind:value`. The grouping collector counts them once per matching whole-runbook document:
-//! a runbook counts once however many of its sections match (a plain search keeps a runbook
-//! exactly when that document matched), and each count costs a column read, not a stored
-//! document's decompression. Counts are kept per term ordinal of the segment's column and
-//! turned into text only once per distinct value, when the segment is done.
+//! `kind:value`. The ranking (see [`super::rank`]) counts them from that document once for each
+//! runbook it keeps: a runbook counts once however many of its sections match, and each count
+//! costs a column read, not a stored document's decompression. Counts are kept per term ordinal
+//! of the segment's column and turned into text only once per distinct value, when the segment
+//! is done.
 
 use std::collections::HashMap;
 
@@ -45,12 +45,12 @@ impl Facet {
 
 /// The column values of a runbook: lower-cased, as the filters match them.
 pub(super) fn values(runbook: &Runbook) -> Vec<String> {
-    let f = &runbook.facts;
+    let facts = &runbook.facts;
     let encode = |facet: Facet, value: &str| format!("{}:{}", facet.name(), value.to_lowercase());
-    let mut out: Vec<String> = Vec::with_capacity(2 + f.tags.len());
-    out.extend(f.hosting.map(|h| encode(Facet::Hosting, h.as_str())));
-    out.extend(f.owner.as_deref().map(|o| encode(Facet::Owner, o)));
-    out.extend(f.tags.iter().map(|t| encode(Facet::Tag, t)));
+    let mut out: Vec<String> = Vec::with_capacity(2 + facts.tags.len());
+    out.extend(facts.hosting.map(|h| encode(Facet::Hosting, h.as_str())));
+    out.extend(facts.owner.as_deref().map(|o| encode(Facet::Owner, o)));
+    out.extend(facts.tags.iter().map(|t| encode(Facet::Tag, t)));
     out.retain(|v| !v.ends_with(':'));
     out.sort();
     // A tag listed twice is still one runbook with that tag.

@@ -176,10 +176,10 @@ impl<'s> QueryBuilder<'s> {
         }
     }
 
-    /// Query word `i` of `words`: looked for in every ranked field, with its other spellings,
+    /// Query word `words[index]`: looked for in every ranked field, with its other spellings,
     /// as a prefix when `prefix` (it is being typed), and as an exact name.
-    fn add_word(&mut self, words: &[&str], i: usize, prefix: bool) -> Result<()> {
-        let word = words[i];
+    fn add_word(&mut self, words: &[&str], index: usize, prefix: bool) -> Result<()> {
+        let word = words[index];
         let terms = analyzer::terms(&mut self.text, word);
         if terms.is_empty() {
             return Ok(());
@@ -193,13 +193,13 @@ impl<'s> QueryBuilder<'s> {
             // words ("replication" is two edits from "application"), not typos.
             fuzzy: !is_known(&self.statistics, &self.ranked, &terms)?,
         };
-        let alternatives = alternatives(words, i, self.synonyms, &mut self.text);
+        let alternatives = alternatives(words, index, self.synonyms, &mut self.text);
         let per_field: Vec<Box<dyn Query>> = self
             .ranked
             .iter()
             .map(|&(field, boost)| {
-                let q = word_in_field(field, word, &terms, forms, &alternatives);
-                Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
+                let query = word_in_field(field, word, &terms, forms, &alternatives);
+                Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>
             })
             .collect();
         let exact = term_query(Term::from_field_text(self.fields.ids, &names::key(word)));
@@ -208,7 +208,7 @@ impl<'s> QueryBuilder<'s> {
             fields: FIELD_NAMES
                 .iter()
                 .copied()
-                .zip(per_field.iter().map(|q| q.box_clone()))
+                .zip(per_field.iter().map(|query| query.box_clone()))
                 .collect(),
             exact: exact.box_clone(),
         });
@@ -322,10 +322,10 @@ pub(super) fn phrase_query(ranked: &[(Field, f32)], terms: &[(usize, String)]) -
         ranked
             .iter()
             .map(|&(field, boost)| {
-                let q = phrase_in_field(field, terms);
+                let query = phrase_in_field(field, terms);
                 (
                     Occur::Should,
-                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+                    Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>,
                 )
             })
             .collect(),

@@ -6,7 +6,6 @@
 //! not match the index, or another schema version, means the index is rebuilt.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -64,14 +63,10 @@ impl Manifest {
         (manifest.schema_version == SCHEMA_VERSION).then_some(manifest)
     }
 
-    /// Writes the manifest atomically (a temporary file renamed over the old one).
+    /// Writes the manifest atomically: a reader sees the old one or the new one.
     pub(super) fn save(&self, path: &Path) -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
         let bytes = postcard::to_stdvec(self).map_err(std::io::Error::other)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(&bytes)?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        crate::state_file::write_atomically(path, &bytes)
     }
 
     /// Files left out of the index, with why.

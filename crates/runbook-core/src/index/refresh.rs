@@ -47,8 +47,11 @@ pub struct RefreshReport {
     pub took: Duration,
 }
 
-fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1000.0)
+fn serialize_ms<S: serde::Serializer>(
+    duration: &Duration,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64() * 1000.0)
 }
 
 /// Progress of a refresh: files read so far, of how many.
@@ -205,8 +208,11 @@ impl SearchIndex {
     pub(super) fn save_manifest(&self, manifest: &Manifest) {
         if let Some(dir) = &self.dir {
             // The manifest only saves work: if it cannot be written, the next run re-reads files.
-            if let Err(e) = manifest.save(&dir.join(MANIFEST)) {
-                tracing::warn!("cannot write the index manifest in {}: {e}", dir.display());
+            if let Err(error) = manifest.save(&dir.join(MANIFEST)) {
+                tracing::warn!(
+                    "cannot write the index manifest in {}: {error}",
+                    dir.display()
+                );
             }
         }
     }
@@ -225,7 +231,7 @@ impl SearchIndex {
             {
                 Ok(writer) => state.writer = Some(writer),
                 Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
-                Err(e) => return Err(Error::Index(e)),
+                Err(error) => return Err(Error::Index(error)),
             }
         }
         Ok(state.writer.as_mut())
@@ -265,7 +271,7 @@ impl Update<'_> {
         match outcome {
             Ok(true) => self.writing = true,
             Ok(false) => self.read_only = true,
-            Err(e) => self.failure = Some(e),
+            Err(error) => self.failure = Some(error),
         }
         self.writing
     }
@@ -282,12 +288,12 @@ impl Update<'_> {
         let indexed_hash: HashMap<&str, u64> = changes
             .stale
             .iter()
-            .filter_map(|f| {
-                let entry = self.state.manifest.files.get(&f.path)?;
+            .filter_map(|file| {
+                let entry = self.state.manifest.files.get(&file.path)?;
                 entry
                     .problem
                     .is_none()
-                    .then_some((f.path.as_str(), entry.hash))
+                    .then_some((file.path.as_str(), entry.hash))
             })
             .collect();
         let index = self.index;
@@ -330,7 +336,7 @@ impl Update<'_> {
         }
         if let Some(writer) = self.state.writer.as_mut().filter(|_| self.writing) {
             // One batch per runbook: its documents land together, in order, in one segment,
-            // which the search collector relies on (see `collector`), and a search never sees
+            // which the ranking relies on (see `rank`), and a search never sees
             // the old version deleted but the new one half added.
             let mut batch = Vec::new();
             if needs_index {
@@ -344,15 +350,15 @@ impl Update<'_> {
                 // The runbook's last document carries its slot: given back once it is indexed.
                 let mut slot = Some(self.pace.slot());
                 let last = docs.len().saturating_sub(1);
-                batch.extend(docs.into_iter().enumerate().map(|(i, doc)| {
-                    let slot = if i == last { slot.take() } else { None };
+                batch.extend(docs.into_iter().enumerate().map(|(position, doc)| {
+                    let slot = if position == last { slot.take() } else { None };
                     UserOperation::Add(PacedDocument::new(doc, slot))
                 }));
             }
             if !batch.is_empty()
-                && let Err(e) = writer.run(batch)
+                && let Err(error) = writer.run(batch)
             {
-                self.failure = Some(e.into());
+                self.failure = Some(error.into());
             } else if added {
                 self.report.updated += 1;
             } else if needs_index {
@@ -375,12 +381,12 @@ impl Update<'_> {
         listing_problems: Vec<FileProblem>,
         started: Instant,
     ) -> Result<RefreshReport> {
-        if let Some(e) = self.failure.take() {
+        if let Some(error) = self.failure.take() {
             if let Some(writer) = self.state.writer.as_mut() {
                 let _ = writer.rollback();
             }
             self.state.must_clear = true;
-            return Err(e);
+            return Err(error);
         }
         if self.read_only {
             self.report.read_only = true;
@@ -398,10 +404,10 @@ impl Update<'_> {
             };
             opstamp = match writer.commit() {
                 Ok(opstamp) => opstamp,
-                Err(e) => {
+                Err(error) => {
                     let _ = writer.rollback();
                     self.state.must_clear = true;
-                    return Err(e.into());
+                    return Err(error.into());
                 }
             };
             self.index.reader.reload()?;

@@ -4,7 +4,7 @@
 //! names and facts on its runbook document only.
 //!
 //! The runbook document answers "is this runbook named or described so"; the sections answer
-//! "which section says it". The ranking (see [`super::collector`]) combines the runbook
+//! "which section says it". The ranking (see [`super::rank`]) combines the runbook
 //! document with the runbook's sections, so that words spread over several sections still count
 //! as covered.
 //!
@@ -94,7 +94,7 @@ pub(crate) struct Fields {
 
 /// Builds the schema and its field handles.
 pub(super) fn build() -> (Schema, Fields) {
-    let mut b = Schema::builder();
+    let mut builder = Schema::builder();
     let text = |analyzer: &str, stored: bool| {
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(analyzer)
@@ -107,30 +107,31 @@ pub(super) fn build() -> (Schema, Fields) {
         }
     };
     let fields = Fields {
-        path: b.add_text_field("path", STRING | STORED),
-        runbook_id: b.add_u64_field("runbook_id", FAST | INDEXED),
-        kind: b.add_u64_field("kind", FAST | INDEXED | STORED),
-        app: b.add_text_field("app", STRING | STORED),
-        title: b.add_text_field("title", STORED),
-        names: b.add_text_field("names", text(analyzer::TEXT, false)),
-        path_words: b.add_text_field("path_words", text(analyzer::TEXT, false)),
-        heading: b.add_text_field("heading", text(analyzer::TEXT, true)),
-        anchor: b.add_text_field("anchor", STORED),
-        body: b.add_text_field("body", text(analyzer::TEXT, true)),
-        facts: b.add_text_field("facts", text(analyzer::TEXT, false)),
-        keys: b.add_text_field("keys", STRING),
-        ids: b.add_text_field("ids", STRING),
-        owner: b.add_text_field("owner", STRING | STORED),
-        hosting: b.add_text_field("hosting", STRING | STORED),
-        reviewed: b.add_text_field("reviewed", STORED),
-        review_every_days: b.add_u64_field("review_every_days", STORED),
-        tag: b.add_text_field("tag", STRING),
-        system: b.add_text_field("system", STRING),
-        host: b.add_text_field("host", text(analyzer::IDENT, false)),
-        first: b.add_text_field("first", STRING),
-        facets: b.add_text_field(super::facets::FIELD, TextOptions::default().set_fast("raw")),
+        path: builder.add_text_field("path", STRING | STORED),
+        runbook_id: builder.add_u64_field("runbook_id", FAST | INDEXED),
+        kind: builder.add_u64_field("kind", FAST | INDEXED | STORED),
+        app: builder.add_text_field("app", STRING | STORED),
+        title: builder.add_text_field("title", STORED),
+        names: builder.add_text_field("names", text(analyzer::TEXT, false)),
+        path_words: builder.add_text_field("path_words", text(analyzer::TEXT, false)),
+        heading: builder.add_text_field("heading", text(analyzer::TEXT, true)),
+        anchor: builder.add_text_field("anchor", STORED),
+        body: builder.add_text_field("body", text(analyzer::TEXT, true)),
+        facts: builder.add_text_field("facts", text(analyzer::TEXT, false)),
+        keys: builder.add_text_field("keys", STRING),
+        ids: builder.add_text_field("ids", STRING),
+        owner: builder.add_text_field("owner", STRING | STORED),
+        hosting: builder.add_text_field("hosting", STRING | STORED),
+        reviewed: builder.add_text_field("reviewed", STORED),
+        review_every_days: builder.add_u64_field("review_every_days", STORED),
+        tag: builder.add_text_field("tag", STRING),
+        system: builder.add_text_field("system", STRING),
+        host: builder.add_text_field("host", text(analyzer::IDENT, false)),
+        first: builder.add_text_field("first", STRING),
+        facets: builder
+            .add_text_field(super::facets::FIELD, TextOptions::default().set_fast("raw")),
         // Which runbooks use a word is all suggestions need: no frequencies, no positions.
-        spelling: b.add_text_field(
+        spelling: builder.add_text_field(
             "spelling",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
@@ -138,8 +139,8 @@ pub(super) fn build() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::Basic),
             ),
         ),
-        section_key: b.add_u64_field("section_key", FAST | INDEXED),
-        text_words: b.add_u64_field("text_words", FAST),
+        section_key: builder.add_u64_field("section_key", FAST | INDEXED),
+        text_words: builder.add_u64_field("text_words", FAST),
     };
-    (b.build(), fields)
+    (builder.build(), fields)
 }

@@ -161,8 +161,8 @@ fn choices(fixes: &[Fix]) -> Vec<Vec<usize>> {
 fn apply(tokens: &[&str], fixes: &[Fix], choice: &[usize]) -> String {
     let mut out: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
     // Runs are replaced from the last to the first, so earlier byte ranges stay valid.
-    for (fix, &k) in fixes.iter().zip(choice).rev() {
-        let Some(candidate) = fix.candidates.get(k) else {
+    for (fix, &chosen) in fixes.iter().zip(choice).rev() {
+        let Some(candidate) = fix.candidates.get(chosen) else {
             continue;
         };
         let Some(token) = out.get_mut(fix.token) else {
@@ -184,14 +184,14 @@ fn apply(tokens: &[&str], fixes: &[Fix], choice: &[usize]) -> String {
 fn runs(token: &str) -> Vec<(Range<usize>, &str)> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in token
+    for (i, ch) in token
         .char_indices()
         .chain(std::iter::once((token.len(), ' ')))
     {
-        match (start, c.is_alphanumeric()) {
+        match (start, ch.is_alphanumeric()) {
             (None, true) => start = Some(i),
-            (Some(s), false) => {
-                out.push((s..i, &token[s..i]));
+            (Some(word_start), false) => {
+                out.push((word_start..i, &token[word_start..i]));
                 start = None;
             }
             _ => {}
@@ -301,21 +301,21 @@ fn near_terms(searcher: &Searcher, field: Field, word: &str) -> Result<Vec<Strin
 }
 
 /// Edit distance counting a swap of two neighbours as one edit, as the automaton does.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+fn edit_distance(from: &str, to: &str) -> usize {
+    let from: Vec<char> = from.chars().collect();
+    let to: Vec<char> = to.chars().collect();
     // Three rows of the optimal string alignment table: two back, one back, this one.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
+    let mut before: Vec<usize> = vec![0; to.len() + 1];
+    let mut previous: Vec<usize> = (0..=to.len()).collect();
+    let mut current: Vec<usize> = vec![0; to.len() + 1];
+    for i in 1..=from.len() {
         current[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+        for j in 1..=to.len() {
+            let cost = usize::from(from[i - 1] != to[j - 1]);
             let mut best = (previous[j] + 1)
                 .min(current[j - 1] + 1)
                 .min(previous[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+            if i > 1 && j > 1 && from[i - 1] == to[j - 2] && from[i - 2] == to[j - 1] {
                 best = best.min(before[j - 2] + 1);
             }
             current[j] = best;
@@ -323,7 +323,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
-    previous[b.len()]
+    previous[to.len()]
 }
 
 #[cfg(test)]

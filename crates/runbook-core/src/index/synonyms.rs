@@ -98,8 +98,8 @@ impl Synonyms {
 }
 
 /// Lower case, single spaces: how keys and lookups are compared.
-fn normalize(s: &str) -> String {
-    s.split_whitespace()
+fn normalize(text: &str) -> String {
+    text.split_whitespace()
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")

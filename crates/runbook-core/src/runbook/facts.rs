@@ -77,8 +77,8 @@ impl Hosting {
 }
 
 impl std::fmt::Display for Hosting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
     }
 }
 
@@ -265,7 +265,7 @@ impl Facts {
         facts.login = facts.string("login", login);
         if let Some(value) = hosting {
             match scalar_string(&value).as_deref().and_then(Hosting::parse) {
-                Some(h) => facts.hosting = Some(h),
+                Some(hosting) => facts.hosting = Some(hosting),
                 None => facts.reject(
                     "hosting",
                     value,
@@ -278,17 +278,19 @@ impl Facts {
         facts.contacts = facts
             .records::<Contact>("contacts", contacts)
             .into_iter()
-            .map(|c| Contact {
+            .map(|contact| Contact {
                 reachable_now: None,
                 next_reachable: None,
                 reachable_until: None,
-                ..c
+                ..contact
             })
             .collect();
         if let Some(value) = vendor {
             match serde_json::from_value::<Vendor>(value.clone()) {
-                Ok(v) => facts.vendor = Some(v),
-                Err(e) => facts.reject("vendor", value, &format!("must be a mapping ({e})")),
+                Ok(vendor) => facts.vendor = Some(vendor),
+                Err(error) => {
+                    facts.reject("vendor", value, &format!("must be a mapping ({error})"))
+                }
             }
         }
         if let Some(value) = reviewed {
@@ -301,7 +303,7 @@ impl Facts {
         }
         if let Some(value) = review_every_days {
             match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(n) => facts.review_every_days = Some(n),
+                Some(days) => facts.review_every_days = Some(days),
                 None => facts.reject("review_every_days", value, "must be a whole number of days"),
             }
         }
@@ -348,7 +350,7 @@ impl Facts {
     fn string(&mut self, key: &str, value: Option<Value>) -> Option<String> {
         let value = value?;
         match scalar_string(&value) {
-            Some(s) => Some(s),
+            Some(text) => Some(text),
             None if value.is_null() => None,
             None => {
                 self.reject(key, value, "must be a single value");
@@ -372,7 +374,7 @@ impl Facts {
             }
             Value::Null => Vec::new(),
             other => match scalar_string(other) {
-                Some(s) => vec![s],
+                Some(text) => vec![text],
                 None => {
                     self.reject(key, value, "must be a list");
                     Vec::new()
@@ -388,8 +390,8 @@ impl Facts {
         match serde_json::from_value::<Vec<T>>(value.clone()) {
             Ok(records) => records,
             Err(_) if value.is_null() => Vec::new(),
-            Err(e) => {
-                self.reject(key, value, &format!("must be a list of mappings ({e})"));
+            Err(error) => {
+                self.reject(key, value, &format!("must be a list of mappings ({error})"));
                 Vec::new()
             }
         }

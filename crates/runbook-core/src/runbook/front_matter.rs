@@ -85,8 +85,8 @@ fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
 /// Parses front matter YAML into a mapping. `yaml_line` is the file line the YAML starts on, so
 /// errors point into the file, not into the YAML snippet.
 pub fn parse_yaml(yaml: &str, yaml_line: u64) -> Result<Map<String, Value>, FrontMatterError> {
-    let value: Value = serde_saphyr::from_str(yaml).map_err(|e| {
-        let location = e.location();
+    let value: Value = serde_saphyr::from_str(yaml).map_err(|error| {
+        let location = error.location();
         let line = location.map(|l| l.line() + yaml_line - 1);
         let column = location.map(|l| l.column());
         FrontMatterError {
@@ -94,7 +94,7 @@ pub fn parse_yaml(yaml: &str, yaml_line: u64) -> Result<Map<String, Value>, Fron
             column,
             message: format!(
                 "invalid YAML front matter: {}",
-                first_line_of(&e.to_string())
+                first_line_of(&error.to_string())
             ),
         }
     })?;

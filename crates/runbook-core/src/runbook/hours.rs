@@ -271,13 +271,15 @@ pub fn availability(hours: Option<&str>, at: DateTime<Utc>) -> Availability {
 /// A short human form of `t` in its own zone, as close to "how a person would
 /// say it" as stays unambiguous: just the time on the same local day as `at`,
 /// the weekday within the next six days, the full date otherwise.
-pub fn describe(t: DateTime<Tz>, at: DateTime<Utc>) -> String {
-    let tz = t.timezone();
-    let (Some(local), Some(now)) = (local_time(tz, t.with_timezone(&Utc)), local_time(tz, at))
-    else {
+pub fn describe(moment: DateTime<Tz>, at: DateTime<Utc>) -> String {
+    let tz = moment.timezone();
+    let (Some(local), Some(now)) = (
+        local_time(tz, moment.with_timezone(&Utc)),
+        local_time(tz, at),
+    ) else {
         // Only reachable at the very edges of the representable range, where
         // the local time cannot be formed; UTC is still truthful there.
-        return format!("{} UTC", t.naive_utc().format("%Y-%m-%d %H:%M"));
+        return format!("{} UTC", moment.naive_utc().format("%Y-%m-%d %H:%M"));
     };
     let days_ahead = local.date().signed_duration_since(now.date()).num_days();
     let pattern = match days_ahead {
@@ -322,18 +324,18 @@ fn parse_span(piece: &str) -> Result<PendingSpan, HoursError> {
 fn tighten_hyphens(piece: &str) -> String {
     let mut out = String::with_capacity(piece.len());
     let mut after_hyphen = false;
-    for c in piece.chars() {
-        let c = if matches!(c, '\u{2013}' | '\u{2014}') {
+    for ch in piece.chars() {
+        let ch = if matches!(ch, '\u{2013}' | '\u{2014}') {
             '-'
         } else {
-            c
+            ch
         };
-        if c == '-' {
+        if ch == '-' {
             out.truncate(out.trim_end().len());
             out.push('-');
             after_hyphen = true;
-        } else if !(after_hyphen && c.is_whitespace()) {
-            out.push(c);
+        } else if !(after_hyphen && ch.is_whitespace()) {
+            out.push(ch);
             after_hyphen = false;
         }
     }
@@ -500,11 +502,11 @@ fn wall_clock(day: NaiveDate, minutes: u16) -> Option<NaiveDateTime> {
 fn to_instant(tz: Tz, local: NaiveDateTime, edge: Edge) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, b) => {
-            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+        LocalResult::Ambiguous(first, second) => {
+            let (first, second) = (first.with_timezone(&Utc), second.with_timezone(&Utc));
             Some(match edge {
-                Edge::Start => a.min(b),
-                Edge::End => a.max(b),
+                Edge::Start => first.min(second),
+                Edge::End => first.max(second),
             })
         }
         LocalResult::None => GapInfo::new(&local, &tz)?

@@ -49,10 +49,10 @@ pub fn markdown_options() -> Options {
 pub fn slug(text: &str) -> String {
     text.trim()
         .chars()
-        .filter_map(|c| {
-            if c.is_alphanumeric() || c == '_' || c == '-' {
-                Some(c.to_lowercase().next().unwrap_or(c))
-            } else if c.is_whitespace() {
+        .filter_map(|ch| {
+            if ch.is_alphanumeric() || ch == '_' || ch == '-' {
+                Some(ch.to_lowercase().next().unwrap_or(ch))
+            } else if ch.is_whitespace() {
                 Some('-')
             } else {
                 None

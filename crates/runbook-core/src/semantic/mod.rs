@@ -120,10 +120,10 @@ pub struct FillReport {
 }
 
 fn serialize_secs<S: serde::Serializer>(
-    d: &Duration,
-    s: S,
+    duration: &Duration,
+    serializer: S,
 ) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
+    serializer.serialize_f64(duration.as_secs_f64())
 }
 
 /// Which model `book.toml` asks for.
@@ -370,8 +370,8 @@ impl Semantic {
             Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 empty()
             }
-            Err(e) => {
-                tracing::warn!("{e}");
+            Err(error) => {
+                tracing::warn!("{error}");
                 empty()
             }
         }
@@ -379,16 +379,16 @@ impl Semantic {
 
     fn save_store(&self, store: &VectorStore) {
         if let Some(path) = &self.vectors_path
-            && let Err(e) = store.save(path)
+            && let Err(error) = store.save(path)
         {
             // The vectors stay in memory; the next process computes them again.
-            tracing::warn!("cannot save the sentence vectors: {e}");
+            tracing::warn!("cannot save the sentence vectors: {error}");
         }
     }
 
     /// The sections nearest in meaning to `text`, nearest first, and how near the others are;
     /// `None` when semantic search is off or unavailable, or no section has a vector yet.
-    pub fn nearest(&self, text: &str, k: usize) -> Option<Neighbourhood> {
+    pub fn nearest(&self, text: &str, at_most: usize) -> Option<Neighbourhood> {
         if !self.is_on() {
             return None;
         }
@@ -399,12 +399,12 @@ impl Semantic {
         self.keep_only_vectors_of(&*encoder);
         let vector = match encoder.encode(&[text]) {
             Ok(mut vectors) => vectors.pop()?,
-            Err(e) => {
-                tracing::warn!("cannot encode the query {text:?}: {e}");
+            Err(error) => {
+                tracing::warn!("cannot encode the query {text:?}: {error}");
                 return None;
             }
         };
-        Some(self.read_store(|store| store.neighbours(&vector, k)))
+        Some(self.read_store(|store| store.neighbours(&vector, at_most)))
     }
 
     /// Computes the vectors of the sections of `index` that have none, and drops those of
@@ -481,23 +481,8 @@ impl Semantic {
         report: &mut FillReport,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
-        // candle runs one forward pass on one core (see main.rs): a batch per thread.
         let background = mode == FillMode::Background;
-        let spawn = crate::parallel::Spawn {
-            threads: match mode {
-                FillMode::Foreground => crate::parallel::cores(MAX_THREADS),
-                FillMode::Background => yielding::background_threads(MAX_THREADS),
-            },
-            name: match mode {
-                FillMode::Foreground => FOREGROUND_FILL_THREAD,
-                FillMode::Background => BACKGROUND_FILL_THREAD,
-            },
-            start: if background {
-                &yielding::lower_this_thread
-            } else {
-                &|| {}
-            },
-        };
+        let spawn = fill_spawn(mode);
         if background {
             // Whatever the model's libraries start lazily on first use (rayon's pool, which the
             // tokenizer hands batches to) is started here, at this thread's priority: a thread
@@ -505,7 +490,6 @@ impl Semantic {
             // thread at the lowest.
             let _ = encoder.encode(&["warm up"]);
         }
-        let stopping = || self.stopping.load(Ordering::Acquire);
         let batches: Vec<&[SectionSource]> = missing.chunks(BATCH).collect();
         let mut failure = None;
         let mut last_save = Instant::now();
@@ -513,56 +497,95 @@ impl Semantic {
         crate::parallel::stream_on(
             spawn,
             &batches,
-            |&batch| {
-                if background {
-                    self.searches.wait_for_quiet(yielding::MAX_WAIT, stopping);
-                }
-                if stopping() {
-                    return (batch, Ok(Vec::new()));
-                }
-                let vectors = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    encode_sections(encoder, batch)
-                }))
-                .unwrap_or_else(|_| Err("the encoder panicked".into()));
-                (batch, vectors)
-            },
+            |&batch| (batch, self.encode_batch(encoder, batch, background)),
             |(batch, vectors)| {
                 let vectors = match vectors {
                     Ok(vectors) => vectors,
-                    Err(e) => {
-                        failure = Some(e);
+                    Err(error) => {
+                        failure = Some(error);
                         return ControlFlow::Break(());
                     }
                 };
-                // Inserted here, on the caller's thread at its priority: a fill thread the OS
-                // keeps waiting must never hold the lock that searches read the vectors under.
-                self.with_store(|store| {
-                    for (section, vector) in batch.iter().zip(&vectors) {
-                        store.insert(section.key, vector);
-                    }
-                });
+                self.add_vectors(batch, &vectors);
                 report.embedded += vectors.len();
-                self.embedded.fetch_add(vectors.len(), Ordering::AcqRel);
-                self.version.fetch_add(1, Ordering::AcqRel);
                 progress(report.embedded, missing.len());
                 if last_save.elapsed() >= SAVE_EVERY {
                     self.save();
                     last_save = Instant::now();
                 }
-                if stopping() {
+                if self.is_stopping() {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
                 }
             },
         );
-        failure.map_or(Ok(()), |e| Err(Error::Semantic(e)))
+        failure.map_or(Ok(()), |e| Err(Error::Semantic(e.into())))
+    }
+
+    /// Whether the process is stopping: a fill ends after the batch it is on.
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Encodes one batch, on a fill thread: in the background only once searches are quiet (or
+    /// have waited long enough), and not at all when the process is stopping. An encoder that
+    /// panics is an error.
+    fn encode_batch(
+        &self,
+        encoder: &dyn SentenceModel,
+        batch: &[SectionSource],
+        background: bool,
+    ) -> std::result::Result<Vec<Vec<f32>>, String> {
+        if background {
+            self.searches
+                .wait_for_quiet(yielding::MAX_WAIT, || self.is_stopping());
+        }
+        if self.is_stopping() {
+            return Ok(Vec::new());
+        }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            encode_sections(encoder, batch)
+        }))
+        .unwrap_or_else(|_| Err("the encoder panicked".into()))
+    }
+
+    /// Adds a batch's vectors to the store, so searches use them at once.
+    fn add_vectors(&self, batch: &[SectionSource], vectors: &[Vec<f32>]) {
+        // Inserted here, on the caller's thread at its priority: a fill thread the OS
+        // keeps waiting must never hold the lock that searches read the vectors under.
+        self.with_store(|store| {
+            for (section, vector) in batch.iter().zip(vectors) {
+                store.insert(section.key, vector);
+            }
+        });
+        self.embedded.fetch_add(vectors.len(), Ordering::AcqRel);
+        self.version.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Writes the store to its file. Under a shared read, not from a copy: searches go on
     /// reading meanwhile, and a copy of every vector would be memory held only to be written.
     fn save(&self) {
         self.read_store(|store| self.save_store(store));
+    }
+}
+
+/// The threads a fill runs on: in the foreground as many as the cores allow; in the background
+/// fewer, each at the lowest priority.
+fn fill_spawn(mode: FillMode) -> crate::parallel::Spawn<'static> {
+    // candle runs one forward pass on one core (see the `runbook` binary's `main.rs`): a batch
+    // per thread.
+    match mode {
+        FillMode::Foreground => crate::parallel::Spawn {
+            threads: crate::parallel::cores(MAX_THREADS),
+            name: FOREGROUND_FILL_THREAD,
+            start: &|| {},
+        },
+        FillMode::Background => crate::parallel::Spawn {
+            threads: yielding::background_threads(MAX_THREADS),
+            name: BACKGROUND_FILL_THREAD,
+            start: &yielding::lower_this_thread,
+        },
     }
 }
 

@@ -10,7 +10,6 @@
 //! reported as [`StoreError`] and the caller starts again from an empty store.
 
 use std::collections::BinaryHeap;
-use std::io::Write;
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
@@ -200,12 +199,7 @@ impl VectorStore {
             path: path.display().to_string(),
             source,
         };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        file.write_all(&self.encode()).map_err(io)?;
-        file.as_file().sync_all().map_err(io)?;
-        file.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        crate::state_file::write_atomically(path, &self.encode()).map_err(io)
     }
 
     fn encode(&self) -> Vec<u8> {

@@ -123,10 +123,10 @@ pub fn background_threads(cap: usize) -> usize {
 /// no thread of normal priority wants it. Only for threads that end with the fill. Where that is
 /// refused (or not Linux) the fill goes on at normal priority, still waiting for searches.
 pub fn lower_this_thread() {
-    if let Err(e) = set_this_threads_nice(FILL_NICE) {
+    if let Err(error) = set_this_threads_nice(FILL_NICE) {
         static LOGGED: std::sync::Once = std::sync::Once::new();
         LOGGED.call_once(|| {
-            tracing::info!("cannot lower the priority of the sentence-vector threads: {e}");
+            tracing::info!("cannot lower the priority of the sentence-vector threads: {error}");
         });
     }
 }
@@ -203,7 +203,7 @@ mod tests {
             }
             false
         });
-        // Asked once a round: the search that came and went in the first made a second one
+        // Asked once per look: the search that came and went in the first made a second one
         // necessary (without that check, the fill would have gone on after the first).
         assert_eq!(asked.load(Ordering::SeqCst), 2);
     }

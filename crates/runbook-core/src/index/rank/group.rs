@@ -200,10 +200,10 @@ impl Group {
             .zip(&self.exact)
             .enumerate()
             .filter(|(_, ((own, sections), exact))| own.is_some() || sections.is_some() || **exact)
-            .fold(0, |mask, (i, _)| {
-                mask | u32::try_from(i)
+            .fold(0, |mask, (word, _)| {
+                mask | u32::try_from(word)
                     .ok()
-                    .and_then(|i| 1u32.checked_shl(i))
+                    .and_then(|shift| 1u32.checked_shl(shift))
                     .unwrap_or(0)
             })
     }
@@ -234,10 +234,10 @@ fn keep_best(best: &mut [Option<Score>], now: &[Option<Score>]) {
 
 /// Two scores of the same word in different fields, as a disjunction-max over the fields scores
 /// them: the better one, plus a share of the other.
-pub(super) fn combine(a: Option<Score>, b: Option<Score>) -> Score {
-    match (a, b) {
-        (Some(a), Some(b)) => a.max(b) + TIE_BREAKER * a.min(b),
-        (Some(x), None) | (None, Some(x)) => x,
+pub(super) fn combine(one: Option<Score>, other: Option<Score>) -> Score {
+    match (one, other) {
+        (Some(one), Some(other)) => one.max(other) + TIE_BREAKER * one.min(other),
+        (Some(score), None) | (None, Some(score)) => score,
         (None, None) => 0.0,
     }
 }

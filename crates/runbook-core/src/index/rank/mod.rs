@@ -172,10 +172,10 @@ impl Weights {
                 .map(|terms| {
                     terms
                         .iter()
-                        .map(|t| {
+                        .map(|term| {
                             Ok((
-                                t.clone(),
-                                Bm25Weight::for_terms(statistics, std::slice::from_ref(t))?,
+                                term.clone(),
+                                Bm25Weight::for_terms(statistics, std::slice::from_ref(term))?,
                             ))
                         })
                         .collect::<tantivy::Result<Vec<_>>>()
