@@ -72,7 +72,7 @@ pub enum Error {
 
     /// The sentence model failed while computing vectors.
     #[error("semantic search: {0}")]
-    Semantic(#[source] crate::semantic::ModelError),
+    Semantic(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// A moment given with `--at`, `?at=` or `RUNBOOK_NOW` that is not RFC 3339.
     #[error("{given_by}: {value:?} is not a time like 2026-11-28T03:00:00Z (RFC 3339): {message}")]

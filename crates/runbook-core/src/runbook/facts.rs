@@ -263,20 +263,31 @@ impl Facts {
         facts.tags = facts.string_list("tags", tags);
         facts.urls = facts.string_list("urls", urls);
         facts.login = facts.string("login", login);
-        if let Some(value) = hosting {
-            match scalar_string(&value).as_deref().and_then(Hosting::parse) {
-                Some(hosting) => facts.hosting = Some(hosting),
-                None => facts.reject(
-                    "hosting",
-                    value,
-                    "must be one of self, vendor, saas, hybrid",
-                ),
-            }
-        }
+        facts.set_hosting(hosting);
         facts.servers = facts.records("servers", servers);
-        // Reachability is computed when a runbook is shown; a front matter cannot claim it.
-        facts.contacts = facts
-            .records::<Contact>("contacts", contacts)
+        facts.contacts = facts.read_contacts("contacts", contacts);
+        facts.set_vendor(vendor);
+        facts.set_review(reviewed, review_every_days);
+        facts
+    }
+
+    /// `hosting`, if it is one of the known values.
+    fn set_hosting(&mut self, value: Option<Value>) {
+        let Some(value) = value else { return };
+        match scalar_string(&value).as_deref().and_then(Hosting::parse) {
+            Some(hosting) => self.hosting = Some(hosting),
+            None => self.reject(
+                "hosting",
+                value,
+                "must be one of self, vendor, saas, hybrid",
+            ),
+        }
+    }
+
+    /// The contacts as written: reachability is computed when a runbook is shown; a front
+    /// matter cannot claim it.
+    fn read_contacts(&mut self, key: &str, value: Option<Value>) -> Vec<Contact> {
+        self.records::<Contact>(key, value)
             .into_iter()
             .map(|contact| Contact {
                 reachable_now: None,
@@ -284,30 +295,34 @@ impl Facts {
                 reachable_until: None,
                 ..contact
             })
-            .collect();
-        if let Some(value) = vendor {
-            match serde_json::from_value::<Vendor>(value.clone()) {
-                Ok(vendor) => facts.vendor = Some(vendor),
-                Err(error) => {
-                    facts.reject("vendor", value, &format!("must be a mapping ({error})"))
-                }
-            }
+            .collect()
+    }
+
+    /// `vendor`, if it is a mapping.
+    fn set_vendor(&mut self, value: Option<Value>) {
+        let Some(value) = value else { return };
+        match serde_json::from_value::<Vendor>(value.clone()) {
+            Ok(vendor) => self.vendor = Some(vendor),
+            Err(error) => self.reject("vendor", value, &format!("must be a mapping ({error})")),
         }
+    }
+
+    /// `reviewed` (a date) and `review_every_days` (a whole number), each if well formed.
+    fn set_review(&mut self, reviewed: Option<Value>, review_every_days: Option<Value>) {
         if let Some(value) = reviewed {
             match scalar_string(&value)
-                .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+                .and_then(|text| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok())
             {
-                Some(date) => facts.reviewed = Some(date),
-                None => facts.reject("reviewed", value, "must be a date like 2026-10-01"),
+                Some(date) => self.reviewed = Some(date),
+                None => self.reject("reviewed", value, "must be a date like 2026-10-01"),
             }
         }
         if let Some(value) = review_every_days {
             match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(days) => facts.review_every_days = Some(days),
-                None => facts.reject("review_every_days", value, "must be a whole number of days"),
+                Some(days) => self.review_every_days = Some(days),
+                None => self.reject("review_every_days", value, "must be a whole number of days"),
             }
         }
-        facts
     }
 
     /// When the next review is due: `reviewed` plus `review_every_days`, or plus
