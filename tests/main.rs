@@ -16,8 +16,12 @@ mod cli;
 mod corpora;
 mod corpus_generator;
 mod deploy;
+// About search by meaning: not in the words-only build.
+#[cfg(feature = "model")]
 mod desk_quality;
 mod faults;
+// About search by meaning: not in the words-only build.
+#[cfg(feature = "model")]
 mod fill;
 mod flood;
 mod guide;
@@ -32,6 +36,10 @@ mod package;
 mod pull;
 mod reachable;
 mod search;
+// About search by meaning: not in the words-only build.
+#[cfg(feature = "model")]
 mod semantic;
 mod serve;
 mod web;
+#[cfg(not(feature = "model"))]
+mod words_only;

@@ -69,7 +69,8 @@ pub(super) fn run(args: &ImportArgs, book: &Book) -> anyhow::Result<u8> {
             (crate::import::csv::read(file)?, options, "inventory")
         }
     };
-    let mut plan = crate::import::plan(book, source, &template(book), runbook_core::clock::today()?);
+    let mut plan =
+        crate::import::plan(book, source, &template(book), runbook_core::clock::today()?);
     if !options.dry_run {
         plan.write()?;
     }

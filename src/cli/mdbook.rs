@@ -6,7 +6,6 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Subcommand;
 
-
 use super::exit;
 
 /// mdBook's preprocessor: `mdbook build` then makes an offline copy of the knowledge base

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
+use crate::remote::RemoteError;
 use crate::views::terminal;
 use runbook_core::SearchRequest;
-use crate::remote::RemoteError;
 use runbook_core::error::Error;
 
 use super::GlobalOptions;

@@ -224,7 +224,8 @@ impl Plan {
                 path: new.path.clone(),
                 error,
             };
-            runbook_core::state_file::create_atomically(&new.abs, text.as_bytes()).map_err(error)?;
+            runbook_core::state_file::create_atomically(&new.abs, text.as_bytes())
+                .map_err(error)?;
         }
         self.dry_run = false;
         Ok(())

@@ -468,7 +468,6 @@ fn lookup<'a>(
         })
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::sync::LazyLock;
