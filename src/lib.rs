@@ -6,9 +6,9 @@
 //! reach the server's router and the check's report without going through a process.
 
 pub mod auth;
+pub mod check;
 pub mod cli;
 pub mod import;
-pub mod lint;
 pub mod mdbook;
 pub mod model;
 pub mod pull;

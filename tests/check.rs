@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use predicates::prelude::*;
-use runbook::lint::{self, Code, Report, Severity};
+use runbook::check::{self, Code, Report, Severity};
 use runbook_core::Book;
 
 use crate::harness::Kb;
@@ -15,7 +15,7 @@ fn today() -> NaiveDate {
 
 fn lint_on(kb: &Kb, today: NaiveDate) -> Report {
     let book = Book::load(kb.root()).expect("knowledge base");
-    lint::check(&book, today)
+    check::check(&book, today)
 }
 
 /// Each finding as (path inside runbooks/, line, code), in report order.

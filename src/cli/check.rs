@@ -45,7 +45,7 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
     let report = if args.live {
         check_live(book)?
     } else {
-        crate::lint::check(
+        crate::check::check(
             book,
             runbook_core::clock::local_date(runbook_core::clock::now()?),
         )
@@ -69,12 +69,12 @@ pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
 
 /// `check --live`: the check plus the network checks, with a progress bar on a terminal, and
 /// the drift it found recorded for searches.
-fn check_live(book: &Book) -> anyhow::Result<crate::lint::Report> {
+fn check_live(book: &Book) -> anyhow::Result<crate::check::Report> {
     let now = runbook_core::clock::now()?;
     let (report, drift) = with_shared_progress("checking", "addresses", 1, |progress| {
-        Ok(crate::lint::check_live_now(book, now, progress))
+        Ok(crate::check::check_live_now(book, now, progress))
     })?;
-    let path = runbook_core::drift::DriftRecord::file_in(&book.state_dir);
+    let path = runbook_core::live_check::LiveCheckRecord::file_in(&book.state_dir);
     if let Err(e) = drift.save(&path) {
         let _ = writeln!(
             anstream::stderr(),

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::lint::{Report, Severity};
+use crate::check::{Report, Severity};
 
 /// `::error file=PATH,line=N,col=M,title=CODE::MESSAGE`, one per finding, then a plain summary
 /// line (lines that are not commands are simply shown in the log).

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::lint::{Report, Severity};
+use crate::check::{Report, Severity};
 use runbook_core::knowledge_base::RefreshReport;
 use runbook_core::misses::{Miss, MissKind};
 use runbook_core::results::{Explanation, Facets, Fusion, SearchResults};

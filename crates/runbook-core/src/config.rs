@@ -89,7 +89,7 @@ pub fn percent_encode_path(path: &str) -> String {
 }
 
 /// `[preprocessor.runbook.auth]` in `book.toml`: the credential files and header that
-/// [`crate::auth`] loads. Paths are relative to the root.
+/// the `runbook` binary's access control loads. Paths are relative to the root.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AuthSettings {

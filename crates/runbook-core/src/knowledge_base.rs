@@ -10,11 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock;
 use crate::config::Book;
-use crate::drift::DriftRecord;
 use crate::error::{Error, Result};
 use crate::history::{History, LastChange};
 use crate::index::SearchIndex;
 pub use crate::index::{Progress, RefreshReport, search_on_all_cores};
+use crate::live_check::LiveCheckRecord;
 use crate::misses::{self, MissLog};
 pub use crate::request::SearchMode;
 use crate::request::SearchRequest;
@@ -40,7 +40,7 @@ pub struct KnowledgeBase {
     /// Sentence vectors and the model, for ranking by meaning as well as by words.
     semantic: Semantic,
     /// What the last `check --live` found, read from the state folder on first use.
-    drift: RwLock<Option<Arc<DriftRecord>>>,
+    drift: RwLock<Option<Arc<LiveCheckRecord>>>,
     /// Bumped when the drift record is replaced: answers mark different runbooks stale.
     drift_version: AtomicU64,
 }
@@ -200,20 +200,20 @@ impl KnowledgeBase {
 
     /// What the last `check --live` found, read from the state folder on first use. A damaged
     /// record is logged and treated as empty.
-    pub fn drift(&self) -> Arc<DriftRecord> {
+    pub fn drift(&self) -> Arc<LiveCheckRecord> {
         loaded_once(&self.drift, || {
-            let path = DriftRecord::file_in(&self.book.state_dir);
-            DriftRecord::load(&path).unwrap_or_else(|e| {
+            let path = LiveCheckRecord::file_in(&self.book.state_dir);
+            LiveCheckRecord::load(&path).unwrap_or_else(|e| {
                 tracing::warn!("{e}; the next `check --live` replaces it");
-                DriftRecord::default()
+                LiveCheckRecord::default()
             })
         })
     }
 
     /// Keeps a new live check's findings: saved in the state folder (when it can be written)
     /// and used by every answer from now on.
-    pub fn set_drift(&self, record: DriftRecord) -> Result<()> {
-        let saved = record.save(&DriftRecord::file_in(&self.book.state_dir));
+    pub fn set_drift(&self, record: LiveCheckRecord) -> Result<()> {
+        let saved = record.save(&LiveCheckRecord::file_in(&self.book.state_dir));
         *self.drift.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(record));
         self.drift_version.fetch_add(1, Ordering::Relaxed);
         saved

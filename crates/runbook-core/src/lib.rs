@@ -35,11 +35,11 @@
 
 pub mod clock;
 pub mod config;
-pub mod drift;
 pub mod error;
 pub mod history;
 mod index;
 pub mod knowledge_base;
+pub mod live_check;
 pub mod misses;
 pub mod parallel;
 pub mod query;

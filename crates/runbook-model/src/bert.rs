@@ -28,7 +28,7 @@ use super::fast_math;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     /// Q8_0 weights, activations quantized per row, integer dot products; GELU and softmax
-    /// through [`fast_math`]'s vectorized approximations. Not the default: its vectors (cosine
+    /// through the vectorized approximations. Not the default: its vectors (cosine
     /// ≥ 0.995 to f32's on real sections) still move the search-quality harness's figures by
     /// up to 0.08 (one query's rank in a set of 12). Fast only on CPUs with AVX-512 VNNI or
     /// AVX-VNNI: elsewhere candle's int8 fallback is slower than f32.

@@ -2,7 +2,7 @@
 //!
 //! This crate owns the model files and everything between a `&str` and a unit vector: loading
 //! and checking the weights and tokenizer, tokenizing (lower-casing, WordPiece, cutting at
-//! [`MAX_TOKENS`]), running BERT ([`bert`]) with candle on the CPU, mean pooling over the real
+//! [`MAX_TOKENS`]), running BERT (its `bert` module) with candle on the CPU, mean pooling over the real
 //! tokens and L2 normalisation, as sentence-transformers does for this model. Cosine similarity
 //! of two vectors is therefore a plain dot product.
 //!

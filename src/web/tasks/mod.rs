@@ -5,8 +5,8 @@
 //! Every task that changes the index goes through the one refresh task, so refreshes never
 //! overlap: a burst of changes while one runs collapses into a single follow-up.
 
+mod live_check;
 mod pull;
-mod verify;
 mod watch;
 
 use std::sync::Arc;
@@ -70,7 +70,7 @@ pub(super) fn start(
     }
 
     if let Some(every) = verify_every {
-        tokio::spawn(verify::verify_periodically(kb, every));
+        tokio::spawn(live_check::check_periodically(kb, every));
     }
 
     let saver = state.clone();

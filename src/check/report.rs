@@ -2,7 +2,7 @@
 //! decides its [`Severity`], gathered in a [`Report`] sorted the way it is shown.
 //!
 //! The codes' names and the report's JSON shape are a contract with scripts and CI; the rules
-//! (the other modules of `lint`) only ever add findings through [`Finding::new`].
+//! (the other modules of `check`) only ever add findings through [`Finding::new`].
 
 use serde::Serialize;
 use serde::ser::SerializeStruct;

@@ -22,15 +22,14 @@ use runbook_core::source::{self, SourceFile};
 
 mod facts;
 mod links;
-mod live;
+pub mod live;
 mod locations;
 mod names;
-pub mod probe;
 mod report;
 mod secrets;
 mod todos;
 
-pub use live::{check_live, check_live_now};
+pub use live::{check_live, check_live_now, probe};
 pub use report::{Code, Finding, Report, Severity};
 
 use locations::{FrontMatterLines, LineIndex};

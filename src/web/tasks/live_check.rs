@@ -9,7 +9,7 @@ use runbook_core::knowledge_base::KnowledgeBase;
 /// so that searches mark the runbooks whose servers or URLs drifted. The first run comes one
 /// period after the last recorded one (at once when there is none), so restarts do not
 /// hammer every host in the book.
-pub(super) async fn verify_periodically(kb: Arc<KnowledgeBase>, every: Duration) {
+pub(super) async fn check_periodically(kb: Arc<KnowledgeBase>, every: Duration) {
     let last = kb.drift().checked_at;
     let first_in = last
         .and_then(|at| {
@@ -26,8 +26,11 @@ pub(super) async fn verify_periodically(kb: Arc<KnowledgeBase>, every: Duration)
         let kb = kb.clone();
         let outcome =
             tokio::task::spawn_blocking(move || -> runbook_core::Result<(usize, usize)> {
-                let (report, drift) =
-                    crate::lint::check_live_now(kb.book(), runbook_core::clock::now()?, &|_, _| {});
+                let (report, drift) = crate::check::check_live_now(
+                    kb.book(),
+                    runbook_core::clock::now()?,
+                    &|_, _| {},
+                );
                 let drifted = drift.runbooks.len();
                 kb.set_drift(drift)?;
                 Ok((report.findings.len(), drifted))

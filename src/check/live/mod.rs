@@ -1,14 +1,16 @@
 //! `runbook check --live`: the ordinary check, then whether the servers and URLs each runbook
-//! names are still the real ones. The network work is [`super::probe`]'s; this module picks the
+//! names are still the real ones. The network work is [`probe`]'s; this module picks the
 //! targets, places each finding on the line that names its target, and records what drifted
-//! (see [`runbook_core::drift`]) so that searches can mark those runbooks stale.
+//! (see [`runbook_core::live_check`]) so that searches can mark those runbooks stale.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::probe::{self, Outcome, Resolve, Target};
+pub mod probe;
+
 use super::{Code, Finding, Parsed, Report, check_parsed, sort};
+use probe::{Outcome, Resolve, Target};
 use runbook_core::config::Book;
-use runbook_core::drift::{Drift, DriftRecord};
+use runbook_core::live_check::{Drift, LiveCheckRecord};
 
 /// One address to check, and where the runbook names it.
 struct Place {
@@ -26,7 +28,7 @@ pub fn check_live_now(
     book: &Book,
     now: DateTime<Utc>,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> (Report, DriftRecord) {
+) -> (Report, LiveCheckRecord) {
     check_live(
         book,
         runbook_core::clock::local_date(now),
@@ -48,12 +50,12 @@ pub fn check_live(
     settings: &probe::Settings,
     resolver: &(dyn Resolve + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> (Report, DriftRecord) {
+) -> (Report, LiveCheckRecord) {
     let (mut report, parsed) = check_parsed(book, today);
     let (targets, places) = targets(&parsed);
     let outcomes = probe::check_all(&targets, settings, resolver, progress);
 
-    let mut record = DriftRecord {
+    let mut record = LiveCheckRecord {
         checked_at: Some(now),
         runbooks: Default::default(),
     };

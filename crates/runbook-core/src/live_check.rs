@@ -22,7 +22,7 @@ pub const FILE: &str = "drift.json";
 
 /// The findings of one live check, per runbook.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DriftRecord {
+pub struct LiveCheckRecord {
     /// When the check ran.
     pub checked_at: Option<DateTime<Utc>>,
     /// Runbooks with findings, by path relative to the root. Runbooks without are left out.
@@ -38,7 +38,7 @@ pub struct Drift {
     pub reasons: Vec<String>,
 }
 
-impl DriftRecord {
+impl LiveCheckRecord {
     /// The record's path in `state_dir`.
     pub fn file_in(state_dir: &Path) -> PathBuf {
         state_dir.join(FILE)
@@ -46,7 +46,7 @@ impl DriftRecord {
 
     /// Reads the record; an absent file is an empty record. A file that cannot be read or
     /// parsed is reported, so the caller can log it and go on without one.
-    pub fn load(path: &Path) -> Result<DriftRecord> {
+    pub fn load(path: &Path) -> Result<LiveCheckRecord> {
         Ok(state_file::read_json(path, WHAT)?.unwrap_or_default())
     }
 
@@ -82,8 +82,8 @@ impl DriftRecord {
 mod tests {
     use super::*;
 
-    fn record() -> DriftRecord {
-        let mut record = DriftRecord {
+    fn record() -> LiveCheckRecord {
+        let mut record = LiveCheckRecord {
             checked_at: DateTime::parse_from_rfc3339("2026-11-30T03:00:00Z")
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),
@@ -116,18 +116,21 @@ mod tests {
     #[test]
     fn a_saved_record_reads_back_and_a_missing_one_is_empty() {
         let dir = tempfile::tempdir().unwrap();
-        let path = DriftRecord::file_in(dir.path());
-        assert_eq!(DriftRecord::load(&path).unwrap(), DriftRecord::default());
+        let path = LiveCheckRecord::file_in(dir.path());
+        assert_eq!(
+            LiveCheckRecord::load(&path).unwrap(),
+            LiveCheckRecord::default()
+        );
         record().save(&path).unwrap();
-        assert_eq!(DriftRecord::load(&path).unwrap(), record());
+        assert_eq!(LiveCheckRecord::load(&path).unwrap(), record());
     }
 
     #[test]
     fn a_damaged_record_is_an_error_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = DriftRecord::file_in(dir.path());
+        let path = LiveCheckRecord::file_in(dir.path());
         std::fs::write(&path, "{not json").unwrap();
-        let err = DriftRecord::load(&path).unwrap_err().to_string();
+        let err = LiveCheckRecord::load(&path).unwrap_err().to_string();
         assert!(err.contains("drift.json"), "{err}");
     }
 }
