@@ -30,6 +30,7 @@ mod hostile_requests;
 mod hostile_runbooks;
 mod import;
 mod layers;
+mod links;
 mod mdbook;
 mod misses;
 mod package;

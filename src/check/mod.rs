@@ -20,6 +20,7 @@ use runbook_core::parallel;
 use runbook_core::runbook::Runbook;
 use runbook_core::source::{self, SourceFile};
 
+mod alerts;
 mod facts;
 mod links;
 pub mod live;
@@ -72,6 +73,7 @@ fn check_file(file: &SourceFile, book: &Book, today: NaiveDate) -> (Option<Parse
         Ok(parsed) => {
             let mut found = Vec::new();
             facts::check(&parsed, book, today, &mut found);
+            alerts::check(&parsed, &mut found);
             secrets::check(&parsed, &mut found);
             todos::check(&parsed, &mut found);
             (Some(parsed), found)

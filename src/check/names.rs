@@ -1,5 +1,5 @@
-//! Names claimed twice: an app id, alias, host, IP or URL must lead to one runbook, or
-//! `runbook show NAME` has to guess.
+//! Names claimed twice: an app id, alias, host, IP, URL or alert name must lead to one runbook,
+//! or `runbook show NAME` and an alert's `/r/` link have to guess.
 
 use std::collections::{HashMap, HashSet};
 
@@ -41,7 +41,7 @@ pub(super) fn check(parsed: &[Parsed], out: &mut Vec<Finding>) {
 }
 
 /// The names runbook number `runbook` claims, in the order its front matter gives them: app id,
-/// aliases, hosts and IPs, URLs.
+/// aliases, hosts and IPs, URLs, alerts.
 fn claims_of(runbook: usize, source: &Parsed) -> Vec<Claim> {
     let facts = &source.runbook.facts;
     let front_matter = &source.front_matter;
@@ -77,6 +77,14 @@ fn claims_of(runbook: usize, source: &Parsed) -> Vec<Claim> {
             kind: "URL",
             value: url.clone(),
             line: front_matter.value_line("urls", url),
+        });
+    }
+    for alert in &facts.alerts {
+        own.push(Claim {
+            runbook,
+            kind: "alert",
+            value: alert.name.clone(),
+            line: front_matter.value_line("alerts", &alert.name),
         });
     }
     own

@@ -70,6 +70,8 @@ pub enum Code {
     HostUnresolved,
     /// `check --live`: a URL does not answer, or answers with an error status.
     UrlUnreachable,
+    /// An entry of `alerts:` names a `section` that no heading of the runbook matches.
+    AlertSectionMissing,
 }
 
 impl Code {
@@ -95,6 +97,7 @@ impl Code {
             Code::IpMismatch => "ip-mismatch",
             Code::HostUnresolved => "host-unresolved",
             Code::UrlUnreachable => "url-unreachable",
+            Code::AlertSectionMissing => "alert-section-missing",
         }
     }
 

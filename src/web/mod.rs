@@ -18,6 +18,7 @@ mod assets;
 mod cache;
 mod connections;
 mod error;
+mod links;
 pub mod metrics;
 mod pages;
 mod router;

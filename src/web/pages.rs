@@ -17,7 +17,7 @@ use runbook_core::results::{Facets, RunbookDetails, RunbookSummary, SearchResult
 use runbook_core::runbook::Runbook;
 
 /// Results shown on the page.
-const PAGE_LIMIT: usize = 20;
+pub(super) const PAGE_LIMIT: usize = 20;
 /// Values shown per facet on the page; the JSON has more.
 const FACET_VALUES_SHOWN: usize = 8;
 
@@ -123,14 +123,25 @@ pub async fn search_page(
 ) -> Result<Html<String>, WebError> {
     let q = params.query()?.to_string();
     state.record_opened(params.from());
-    let results = results_html(
+    search_page_for(
         &state,
-        q.clone(),
+        q,
         params.limit(PAGE_LIMIT),
         params.counts(),
         params.at()?,
     )
-    .await?;
+    .await
+}
+
+/// The search page with the results for `q`.
+pub(super) async fn search_page_for(
+    state: &AppState,
+    q: String,
+    limit: usize,
+    counts: bool,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Html<String>, WebError> {
+    let results = results_html(state, q.clone(), limit, counts, at).await?;
     let site = state.kb.book().title.clone();
     render(&SearchPage {
         site: &site,

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, api, assets, pages};
+use super::{
+    AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, api, assets, links, pages,
+};
 
 /// Builds the application: routes, security headers, metrics.
 pub fn router(state: AppState) -> Router {
@@ -19,6 +21,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::search_page))
         .route("/fragments/results", get(pages::results_fragment))
         .route("/runbooks/{*app}", get(pages::runbook_page))
+        .route("/r", get(links::follow_labels))
+        .route("/r/", get(links::follow_labels))
+        .route("/r/{*key}", get(links::follow_key))
         .route("/api/search", get(api::search))
         .route("/api/runbooks", get(api::list))
         .route("/api/runbooks/{*app}", get(api::runbook))

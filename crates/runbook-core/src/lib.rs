@@ -39,6 +39,7 @@ pub mod error;
 pub mod history;
 mod index;
 pub mod knowledge_base;
+pub mod links;
 pub mod live_check;
 pub mod misses;
 pub mod parallel;

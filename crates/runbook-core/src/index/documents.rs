@@ -35,11 +35,13 @@ pub(super) fn keys(runbook: &Runbook) -> Vec<String> {
     keys
 }
 
-/// The exact names that identify a runbook: app id, aliases, hosts, IPs, URLs and their hosts.
+/// The exact names that identify a runbook: app id, aliases, hosts, IPs, URLs and their hosts,
+/// and the names of the alerts it answers.
 pub(super) fn ids(runbook: &Runbook) -> Vec<String> {
     let facts = &runbook.facts;
     let mut keys: Vec<String> = std::iter::once(facts.app.as_str())
         .chain(facts.aliases.iter().map(String::as_str))
+        .chain(facts.alerts.iter().map(|alert| alert.name.as_str()))
         .chain(facts.addresses())
         .chain(facts.urls.iter().filter_map(|u| url_host(u)))
         .map(key)

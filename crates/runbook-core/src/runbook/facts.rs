@@ -3,6 +3,7 @@
 //! Reading is lenient so that a runbook with one odd value is still indexed: a value of the wrong
 //! shape is kept among the unknown keys and reported as a [`FactIssue`] for `runbook check`.
 
+use super::alerts::AlertRef;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -217,6 +218,9 @@ pub struct Facts {
     pub review_every_days: Option<u32>,
     /// Login steps given in the front matter instead of a `## Login` section.
     pub login: Option<String>,
+    /// The alerts this runbook answers (`alerts:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertRef>,
     /// Keys this program does not know, kept and shown as they are.
     pub extra: BTreeMap<String, Value>,
     /// Values that were present but unusable (kept in `extra`).
@@ -252,6 +256,7 @@ impl Facts {
         let reviewed = take("reviewed");
         let review_every_days = take("review_every_days");
         let login = take("login");
+        let alerts = take("alerts");
         facts.extra = map.into_iter().collect();
 
         facts.aliases = facts.string_list("aliases", aliases);
@@ -268,7 +273,17 @@ impl Facts {
         facts.contacts = facts.read_contacts("contacts", contacts);
         facts.set_vendor(vendor);
         facts.set_review(reviewed, review_every_days);
+        facts.set_alerts(alerts);
         facts
+    }
+
+    /// `alerts`, if every entry is a name or `{name, section}`.
+    fn set_alerts(&mut self, value: Option<Value>) {
+        let Some(value) = value else { return };
+        match super::alerts::read(&value) {
+            Ok(alerts) => self.alerts = alerts,
+            Err(message) => self.reject("alerts", value, &message),
+        }
     }
 
     /// `hosting`, if it is one of the known values.

@@ -3,6 +3,7 @@
 //! This module knows nothing of files on disk or of the index: it turns text into a [`Runbook`]
 //! or a [`FileProblem`] that says what is wrong and where.
 
+pub mod alerts;
 pub mod facts;
 pub mod front_matter;
 pub mod hours;
