@@ -9,6 +9,7 @@
 mod harness;
 
 mod access;
+mod alerts;
 mod browser;
 mod check;
 mod churn;

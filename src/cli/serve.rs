@@ -67,9 +67,11 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
     let kb = local::open(book)?;
     kb.prefer_fast_query_vectors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let alerts_token = alerts_token(&kb)?;
     let options = crate::web::ServeOptions {
         addr,
         access,
+        alerts_token,
         watch: !args.no_watch,
         follow,
         verify_every: args
@@ -79,6 +81,33 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
     runtime.block_on(crate::web::serve(std::sync::Arc::new(kb), options))?;
     Ok(exit::OK)
 }
+
+/// The token Alertmanager's webhook must present: `RUNBOOK_ALERTS_TOKEN`, else the file
+/// `alerts-token-file` in `book.toml` names; `None` keeps the receiver off.
+fn alerts_token(kb: &runbook_core::KnowledgeBase) -> anyhow::Result<Option<String>> {
+    if let Some(token) = std::env::var(ALERTS_TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Ok(Some(token.trim().to_string()));
+    }
+    let Some(file) = &kb.book().settings.alerts_token_file else {
+        return Ok(None);
+    };
+    let path = kb.book().root.join(file);
+    let token = std::fs::read_to_string(&path)
+        .with_context(|| format!("alerts-token-file {}: cannot read it", path.display()))?;
+    let token = token.trim();
+    anyhow::ensure!(
+        !token.is_empty(),
+        "alerts-token-file {}: it is empty",
+        path.display()
+    );
+    Ok(Some(token.to_string()))
+}
+
+/// The environment variable that turns Alertmanager's webhook receiver on.
+const ALERTS_TOKEN_ENV: &str = "RUNBOOK_ALERTS_TOKEN";
 
 /// `--bind`'s address (the first, when a host name resolves to several).
 fn listen_address(bind: &str) -> anyhow::Result<SocketAddr> {

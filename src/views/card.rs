@@ -58,6 +58,8 @@ pub struct CardView {
     pub stale: Vec<String>,
     /// Whom to call first now, or that nobody is reachable (see [`reach::call_first_line`]).
     pub call_first: Option<String>,
+    /// The alerts firing for it now (see [`super::firing::firing_lines`]).
+    pub firing: Vec<String>,
     pub extra: Vec<(String, String)>,
     /// The login steps, rendered and sanitized, on answer cards.
     pub login: Option<String>,
@@ -138,6 +140,7 @@ impl CardView {
             overdue: details.review.overdue,
             stale: details.stale.clone(),
             call_first: reach::call_first_line(details),
+            firing: super::firing::firing_lines(details),
             extra: facts
                 .extra
                 .iter()

@@ -15,7 +15,9 @@ use crate::auth::{Access, Credentials};
 
 /// Paths anyone may fetch: nothing on them comes from a runbook's body.
 fn is_open(path: &str) -> bool {
-    matches!(path, "/healthz" | "/metrics") || path.starts_with("/static/")
+    use super::alerts::ALERTMANAGER_WEBHOOK;
+    // Alertmanager's webhook presents a token of its own.
+    matches!(path, "/healthz" | "/metrics" | ALERTMANAGER_WEBHOOK) || path.starts_with("/static/")
 }
 
 /// The middleware: lets a request through when no authentication is configured, when its path

@@ -229,6 +229,8 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
         .blocking(|kb| IndexGauges {
             runbooks: kb.indexed(),
             files_with_errors: kb.problems().len(),
+            alerts_firing: kb.firing_alerts().firing(chrono::Utc::now()).len(),
+            alerts_dropped: kb.firing_alerts().dropped(),
         })
         .await?;
     Ok((

@@ -25,6 +25,9 @@ pub struct Metrics {
 pub struct IndexGauges {
     pub runbooks: usize,
     pub files_with_errors: usize,
+    /// Alerts firing now, and those dropped to stay within the bound.
+    pub alerts_firing: usize,
+    pub alerts_dropped: u64,
 }
 
 impl Metrics {
@@ -112,6 +115,17 @@ impl Metrics {
             "Runbook files left out of the index because of errors.",
             gauges.files_with_errors.to_string(),
         );
+        gauge(
+            &mut out,
+            "runbook_alerts_firing",
+            "Alerts firing now, as Alertmanager's webhook reported them.",
+            gauges.alerts_firing.to_string(),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP runbook_alerts_dropped_total Firing alerts dropped to stay within the bound.\n# TYPE runbook_alerts_dropped_total counter\nrunbook_alerts_dropped_total {}",
+            gauges.alerts_dropped
+        );
         let _ = writeln!(
             out,
             "# HELP runbook_reindex_total Index refreshes.\n# TYPE runbook_reindex_total counter\nrunbook_reindex_total {}",
@@ -154,7 +168,11 @@ mod tests {
         let text = m.render(&IndexGauges {
             runbooks: 14,
             files_with_errors: 1,
+            alerts_firing: 2,
+            alerts_dropped: 5,
         });
+        assert!(text.contains("runbook_alerts_firing 2"));
+        assert!(text.contains("runbook_alerts_dropped_total 5"));
         assert!(
             text.contains("runbook_http_requests_total{route=\"/api/search\",status=\"200\"} 2")
         );

@@ -13,6 +13,7 @@
 //! [`KnowledgeBase`]: runbook_core::knowledge_base::KnowledgeBase
 
 mod access;
+mod alerts;
 mod api;
 mod assets;
 mod cache;

@@ -8,16 +8,23 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, api, assets, links, pages,
+    AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, alerts, api, assets, links,
+    pages,
 };
 
 /// Builds the application: routes, security headers, metrics.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Alertmanager groups alerts: its webhook may carry far more than a reader's request.
+    let webhook = Router::new()
+        .route(alerts::ALERTMANAGER_WEBHOOK, post(alerts::alertmanager))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            alerts::MAX_WEBHOOK_BYTES,
+        ));
+    let readers = Router::new()
         .route("/", get(pages::search_page))
         .route("/fragments/results", get(pages::results_fragment))
         .route("/runbooks/{*app}", get(pages::runbook_page))
@@ -28,9 +35,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/runbooks", get(api::list))
         .route("/api/runbooks/{*app}", get(api::runbook))
         .route("/api/misses", get(api::misses))
+        .route("/api/alerts", get(alerts::list))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .route("/static/{file}", get(assets::serve))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ));
+    readers
+        .merge(webhook)
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -40,9 +53,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_BODY_BYTES,
         ))
         .layer(middleware::from_fn(limit_uri_length))
         // Answers carry login steps: no browser or proxy cache should keep them. Static assets

@@ -21,6 +21,8 @@ pub struct ServeOptions {
     pub follow: Option<Follow>,
     /// How often to run the live check (`check --live`) in the background.
     pub verify_every: Option<Duration>,
+    /// The token Alertmanager's webhook must present; `None` keeps the receiver off.
+    pub alerts_token: Option<String>,
 }
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
@@ -35,11 +37,14 @@ pub async fn serve(kb: Arc<KnowledgeBase>, options: ServeOptions) -> anyhow::Res
         watch,
         follow,
         verify_every,
+        alerts_token,
     } = options;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;
-    let mut state = AppState::new(kb.clone()).with_access(access);
+    let mut state = AppState::new(kb.clone())
+        .with_access(access)
+        .with_alerts_token(alerts_token);
     tasks::start(&mut state, watch, follow, verify_every);
 
     let local = listener.local_addr().unwrap_or(addr);

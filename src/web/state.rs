@@ -36,6 +36,8 @@ pub struct AppState {
     pub misses: Arc<MissLog>,
     /// Whether the last save of `misses` failed (so a lasting failure is logged once).
     misses_unsaved: Arc<AtomicBool>,
+    /// The token Alertmanager's webhook must present; `None`: the receiver is off.
+    pub alerts_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -52,8 +54,15 @@ impl AppState {
             pull: None,
             misses: Arc::new(kb.miss_log()),
             misses_unsaved: Arc::new(AtomicBool::new(false)),
+            alerts_token: None,
             kb,
         }
+    }
+
+    /// The same, with Alertmanager's webhook receiver on, accepting `token`.
+    pub fn with_alerts_token(mut self, token: Option<String>) -> AppState {
+        self.alerts_token = token.filter(|t| !t.is_empty()).map(Arc::from);
+        self
     }
 
     /// The same, counting listed results as not opened after `window` instead of the default

@@ -51,6 +51,9 @@ pub struct Settings {
     /// A sentence-model folder to use instead of the bundled one (relative to the root), with
     /// `tokenizer.json`, the weights and a `SHA256SUMS` that they must match.
     pub semantic_model: Option<PathBuf>,
+    /// A file holding the token Alertmanager's webhook must present (relative to the root);
+    /// `RUNBOOK_ALERTS_TOKEN` takes precedence. Without either, the receiver is off.
+    pub alerts_token_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             auth: None,
             semantic: true,
             semantic_model: None,
+            alerts_token_file: None,
         }
     }
 }

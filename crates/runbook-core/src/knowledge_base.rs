@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::clock;
 use crate::config::Book;
 use crate::error::{Error, Result};
+use crate::firing::FiringAlerts;
 use crate::history::{History, LastChange};
 use crate::index::SearchIndex;
 pub use crate::index::{Progress, RefreshReport, search_on_all_cores};
@@ -43,6 +44,8 @@ pub struct KnowledgeBase {
     drift: RwLock<Option<Arc<LiveCheckRecord>>>,
     /// Bumped when the drift record is replaced: answers mark different runbooks stale.
     drift_version: AtomicU64,
+    /// The alerts firing now, by runbook.
+    firing: FiringAlerts,
 }
 
 impl KnowledgeBase {
@@ -56,6 +59,7 @@ impl KnowledgeBase {
         } else {
             semantic.without_file()
         };
+        let firing = FiringAlerts::open(index.is_persistent().then_some(book.state_dir.as_path()));
         Ok(KnowledgeBase {
             book,
             index: RwLock::new(Arc::new(index)),
@@ -63,6 +67,7 @@ impl KnowledgeBase {
             semantic,
             drift: RwLock::new(None),
             drift_version: AtomicU64::new(0),
+            firing,
         })
     }
 
@@ -288,6 +293,7 @@ impl KnowledgeBase {
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .wrapping_add(self.semantic.version())
             .wrapping_add(self.drift_version.load(Ordering::Relaxed) << 48)
+            .wrapping_add(self.firing.version() << 40)
     }
 
     /// Searches and makes sure the answer reflects the runbook folder as it is now. The folder
@@ -344,6 +350,11 @@ impl KnowledgeBase {
     /// Runbooks that answer exactly to `name` (app id, alias, title, host, IP or URL).
     pub fn lookup(&self, name: &str) -> Result<Vec<RunbookSummary>> {
         self.index().lookup(name)
+    }
+
+    /// The alerts firing now, each with its runbook: what Alertmanager's webhook fills.
+    pub fn firing_alerts(&self) -> &FiringAlerts {
+        &self.firing
     }
 
     /// The log of missed searches kept in the state folder, as saved there last.
@@ -403,6 +414,7 @@ impl KnowledgeBase {
     ) -> Result<RunbookDetails> {
         let mut details = details(&self.book, &self.history(), runbook, section, now)?;
         details.edit_url = self.edit_url(&runbook.path);
+        details.firing = self.firing.for_app(&details.facts.app, now);
         let drift = self.drift();
         if drift.runbooks.contains_key(&runbook.path) {
             details
@@ -473,6 +485,7 @@ pub fn details(
             line: s.line,
             markdown: runbook.section_markdown(s).trim_end().to_string(),
         }),
+        firing: Vec::new(),
     })
 }
 

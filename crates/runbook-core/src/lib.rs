@@ -36,6 +36,7 @@
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod firing;
 pub mod history;
 mod index;
 pub mod knowledge_base;

@@ -205,6 +205,9 @@ pub struct RunbookDetails {
     pub sections: Vec<SectionRef>,
     /// The section asked for, or the Login section.
     pub section: Option<SectionText>,
+    /// The alerts firing for this runbook now, oldest first (`[]` when none).
+    #[serde(default)]
+    pub firing: Vec<crate::firing::FiringAlert>,
 }
 
 /// When a runbook was reviewed and whether that is overdue.

@@ -25,6 +25,9 @@ pub fn details(details: &RunbookDetails) -> String {
         .as_deref()
         .unwrap_or("Hosting unknown: add `hosting:` to this runbook");
     let _ = writeln!(card.out, "{} {advice}", badge(facts.hosting));
+    for line in crate::views::firing::firing_lines(details) {
+        let _ = writeln!(card.out, "{}{line}{:#}", warning(), warning());
+    }
     card.row("Owner", facts.owner.as_deref().unwrap_or("unknown"));
     card.row("Summary", facts.summary.as_deref().unwrap_or_default());
     card.row("System", facts.system.as_deref().unwrap_or_default());

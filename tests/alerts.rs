@@ -1,0 +1,214 @@
+//! Alertmanager's webhook: firing alerts land on their runbook's card, in `/api/alerts`, in the
+//! JSON and in `show --server`, leave when resolved or past their end, survive a restart, and
+//! the receiver refuses what is not Alertmanager's with the right status.
+
+use axum::body::Body;
+use axum::http::Request;
+
+use crate::harness::Kb;
+use crate::harness::app::App;
+use crate::harness::server::Server;
+
+const TOKEN: &str = "am-s3cret";
+
+const LEDGER: &str = "---
+title: Ledger
+app: ledger
+hosting: self
+owner: team-finance
+servers:
+  - host: ledger01.prod.example.com
+alerts:
+  - LedgerQueueBacklog
+---
+# Ledger
+
+## Login
+
+ssh ops@ledger01.prod.example.com
+";
+
+const MAIL: &str = "---\ntitle: Mail relay\napp: mail-relay\nhosting: self\nowner: team-platform\n---\n# Mail relay\n\n## Login\n\nssh ops@mail01\n";
+
+fn kb() -> Kb {
+    Kb::with(&[("ledger.md", LEDGER), ("mail.md", MAIL)])
+}
+
+fn app(kb: Kb) -> App {
+    App::configured(kb, |_, state| state.with_alerts_token(Some(TOKEN.into())))
+}
+
+/// An Alertmanager (version 4) payload of `alerts`, each (status, labels, endsAt).
+fn webhook(alerts: &[(&str, &str, &str)]) -> String {
+    let alerts: Vec<serde_json::Value> = alerts
+        .iter()
+        .enumerate()
+        .map(|(n, (status, labels, ends_at))| {
+            serde_json::json!({
+                "status": status,
+                "labels": serde_json::from_str::<serde_json::Value>(labels).expect("labels"),
+                "annotations": {"summary": "queue not draining"},
+                "startsAt": "2026-12-08T09:12:00Z",
+                "endsAt": ends_at,
+                "fingerprint": format!("fp{n}"),
+            })
+        })
+        .collect();
+    serde_json::json!({"version": "4", "status": "firing", "receiver": "runbook", "alerts": alerts})
+        .to_string()
+}
+
+fn post(body: String, token: Option<&str>) -> Request<Body> {
+    let mut request =
+        Request::post("/api/alerts/alertmanager").header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+const NEVER: &str = "0001-01-01T00:00:00Z";
+
+#[tokio::test]
+async fn a_firing_alert_shows_on_its_card_and_in_the_lists_until_resolved() {
+    let app = app(kb());
+    let body = webhook(&[
+        (
+            "firing",
+            r#"{"alertname":"LedgerQueueBacklog","severity":"critical","instance":"x:9100"}"#,
+            NEVER,
+        ),
+        (
+            "firing",
+            r#"{"alertname":"DiskFull","instance":"mail-relay"}"#,
+            NEVER,
+        ),
+        (
+            "firing",
+            r#"{"alertname":"SomethingElse","job":"unknown"}"#,
+            NEVER,
+        ),
+    ]);
+    let (status, _, answer) = app.send(post(body, Some(TOKEN))).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answer["accepted"], 3);
+    assert_eq!(answer["matched"], 2);
+    assert_eq!(answer["unmatched"], serde_json::json!(["SomethingElse"]));
+
+    let listed = app.json("/api/alerts").await;
+    let apps: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["app"].as_str())
+        .collect();
+    assert_eq!(apps, ["ledger", "mail-relay"]);
+    let details = app.json("/api/runbooks/ledger").await;
+    assert_eq!(details["firing"][0]["alertname"], "LedgerQueueBacklog");
+    assert_eq!(details["firing"][0]["severity"], "critical");
+    let search = app.json("/api/search?q=ledger").await;
+    assert_eq!(
+        search["answer"]["firing"][0]["alertname"], "LedgerQueueBacklog",
+        "the answer card too"
+    );
+    let (_, _, page) = app.get("/runbooks/ledger").await;
+    assert!(
+        page.contains("Firing now: LedgerQueueBacklog since 2026-12-08 09:12 UTC (critical)"),
+        "{page}"
+    );
+
+    let resolved = webhook(&[(
+        "resolved",
+        r#"{"alertname":"LedgerQueueBacklog"}"#,
+        "2026-12-08T09:40:00Z",
+    )]);
+    let (status, _, _) = app.send(post(resolved, Some(TOKEN))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.json("/api/runbooks/ledger").await["firing"],
+        serde_json::json!([])
+    );
+    let (_, _, page) = app.get("/runbooks/ledger").await;
+    assert!(!page.contains("Firing now"));
+    let metrics = app.get("/metrics").await.2;
+    assert!(metrics.contains("runbook_alerts_firing 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn an_alert_past_its_end_leaves_without_a_message() {
+    let app = app(kb());
+    let body = webhook(&[(
+        "firing",
+        r#"{"alertname":"LedgerQueueBacklog"}"#,
+        "2000-01-01T00:00:00Z",
+    )]);
+    let (status, _, _) = app.send(post(body, Some(TOKEN))).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.json("/api/alerts").await, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn the_receiver_is_off_without_a_token_and_refuses_what_is_not_alertmanagers() {
+    let off = App::new(kb());
+    let body = webhook(&[("firing", r#"{"alertname":"LedgerQueueBacklog"}"#, NEVER)]);
+    assert_eq!(off.send(post(body.clone(), Some(TOKEN))).await.0, 404);
+
+    let app = app(kb());
+    assert_eq!(app.send(post(body.clone(), None)).await.0, 401);
+    assert_eq!(app.send(post(body.clone(), Some("wrong"))).await.0, 401);
+    let (status, _, reason) = app.send(post("{\"alerts\": [".into(), Some(TOKEN))).await;
+    assert_eq!(status, 400);
+    assert!(reason.contains("not an Alertmanager webhook"), "{reason}");
+    let huge = format!(
+        "{{\"alerts\": [], \"pad\": \"{}\"}}",
+        "x".repeat(1024 * 1024 + 10)
+    );
+    assert_eq!(app.send(post(huge, Some(TOKEN))).await.0, 413);
+    // A body a little over the readers' 16 KiB limit is fine for the webhook.
+    let big = webhook(&vec![
+        (
+            "firing",
+            r#"{"alertname":"LedgerQueueBacklog"}"#,
+            NEVER
+        );
+        200
+    ]);
+    assert!(big.len() > 16 * 1024);
+    assert_eq!(app.send(post(big, Some(TOKEN))).await.0, 200);
+}
+
+#[test]
+fn firing_alerts_survive_a_restart_and_show_in_show_server() {
+    let kb = kb();
+    std::fs::write(kb.root().join("alerts.token"), format!("{TOKEN}\n")).expect("token file");
+    let book = std::fs::read_to_string(kb.root().join("book.toml")).expect("book.toml");
+    std::fs::write(
+        kb.root().join("book.toml"),
+        format!("{book}\n[preprocessor.runbook]\nalerts-token-file = \"alerts.token\"\n"),
+    )
+    .expect("book.toml");
+    let body = webhook(&[("firing", r#"{"alertname":"LedgerQueueBacklog"}"#, NEVER)]);
+    {
+        let server = Server::start(&kb, &[]);
+        let url = format!("{}/api/alerts/alertmanager", server.base);
+        let answer = ureq::post(&url)
+            .header("Authorization", &format!("Bearer {TOKEN}"))
+            .content_type("application/json")
+            .send(body.as_str())
+            .expect("accepted");
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    let server = Server::start(&kb, &[]);
+    let listed = server.json("/api/alerts");
+    assert_eq!(listed[0]["alertname"], "LedgerQueueBacklog", "{listed}");
+    let shown = kb
+        .cmd(&["--server", server.base.as_str(), "show", "ledger"])
+        .output()
+        .expect("show --server");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("Firing now: LedgerQueueBacklog since 2026-12-08 09:12 UTC"),
+        "{text}"
+    );
+}
