@@ -212,3 +212,77 @@ fn firing_alerts_survive_a_restart_and_show_in_show_server() {
         "{text}"
     );
 }
+
+/// Webhook bodies: valid payloads with hostile values, payloads cut short, and noise.
+fn hostile_webhook() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let label = "[a-zA-Z0-9_:./\\[\\]-]{0,40}|\\PC{0,20}";
+    let alert = (
+        prop_oneof![
+            Just("firing".to_string()),
+            Just("resolved".to_string()),
+            "[a-z]{0,8}"
+        ],
+        prop::collection::btree_map(
+            prop_oneof![
+                Just("alertname".to_string()),
+                Just("instance".to_string()),
+                Just("job".to_string()),
+                Just("runbook".to_string()),
+                "[a-z]{1,8}"
+            ],
+            label,
+            0..5,
+        ),
+        prop_oneof![Just(NEVER.to_string()), Just("2000-01-01T00:00:00Z".to_string()), "[0-9TZ:-]{0,25}"],
+        "\\PC{0,12}",
+    )
+        .prop_map(|(status, labels, ends_at, fingerprint)| {
+            serde_json::json!({
+                "status": status,
+                "labels": labels,
+                "annotations": {"runbook_url": format!("https://x/r/{}", labels.values().next().cloned().unwrap_or_default())},
+                "startsAt": "2026-12-08T09:12:00Z",
+                "endsAt": ends_at,
+                "fingerprint": fingerprint,
+            })
+        });
+    prop_oneof![
+        prop::collection::vec(alert, 0..20).prop_map(|alerts| {
+            serde_json::json!({"version": "4", "alerts": alerts})
+                .to_string()
+                .into_bytes()
+        }),
+        (prop::collection::vec(any::<u8>(), 0..200)),
+        "\\{\"alerts\": \\[\\{\"status\": \"firing\", \"labels\": \\{\"alertname\": \"[^\"]{0,20}"
+            .prop_map(String::into_bytes),
+    ]
+}
+
+#[test]
+fn hostile_webhooks_get_a_4xx_or_are_taken_in_never_a_5xx_or_a_panic() {
+    use proptest::test_runner::{Config, TestRunner};
+    let app = app(kb());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        ..Config::default()
+    });
+    runner
+        .run(&hostile_webhook(), |body| {
+            let request = Request::post("/api/alerts/alertmanager")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .body(Body::from(body))
+                .expect("request");
+            let (status, _, answer) = runtime.block_on(app.send(request));
+            proptest::prop_assert!(matches!(status.as_u16(), 200 | 400), "{status}: {answer}");
+            Ok(())
+        })
+        .expect("every webhook gets 200 or 400");
+    let listed = runtime.block_on(app.json("/api/alerts"));
+    assert!(
+        listed
+            .as_array()
+            .is_some_and(|a| a.len() <= runbook_core::firing::MAX_FIRING)
+    );
+}
