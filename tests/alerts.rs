@@ -112,6 +112,17 @@ async fn a_firing_alert_shows_on_its_card_and_in_the_lists_until_resolved() {
         search["answer"]["firing"][0]["alertname"], "LedgerQueueBacklog",
         "the answer card too"
     );
+    let hits = app.json("/api/search?q=queue+ledger").await;
+    assert_eq!(
+        hits["hits"][0]["firing"],
+        serde_json::json!(["LedgerQueueBacklog"]),
+        "the hit is marked"
+    );
+    let (_, _, results) = app.get("/?q=ledger").await;
+    assert!(
+        results.contains("Firing now: LedgerQueueBacklog"),
+        "{results}"
+    );
     let (_, _, page) = app.get("/runbooks/ledger").await;
     assert!(
         page.contains("Firing now: LedgerQueueBacklog since 2026-12-08 09:12 UTC (critical)"),

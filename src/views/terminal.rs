@@ -102,6 +102,15 @@ pub fn search_results(results: &SearchResults) -> String {
         for line in wrap_snippet(&hit.snippet, WIDTH - INDENT.len()) {
             let _ = writeln!(out, "{INDENT}{line}");
         }
+        if !hit.firing.is_empty() {
+            let names = hit.firing.join(", ");
+            let _ = writeln!(
+                out,
+                "{INDENT}{}firing now: {names}{:#}",
+                warning(),
+                warning()
+            );
+        }
         for reason in &hit.stale {
             let _ = writeln!(out, "{INDENT}{}⚠ stale: {reason}{:#}", warning(), warning());
         }
@@ -485,6 +494,7 @@ mod tests {
                 snippet: "ssh to <mark>billing01</mark> &amp; check &lt;logs&gt;".into(),
                 review_due: None,
                 stale: Vec::new(),
+                firing: Vec::new(),
                 explain: None,
             }],
             answer: None,

@@ -76,6 +76,8 @@ struct HitView {
     path: String,
     /// Why the runbook may no longer be true.
     stale: Vec<String>,
+    /// The alerts firing for it now.
+    firing: Vec<String>,
 }
 
 struct OwnerGroup {
@@ -314,6 +316,7 @@ fn hit_view(hit: &runbook_core::results::Hit, q: &str) -> HitView {
         owner: hit.owner.clone().unwrap_or_else(|| "owner unknown".into()),
         path: hit.path.clone(),
         stale: hit.stale.clone(),
+        firing: hit.firing.clone(),
     }
 }
 

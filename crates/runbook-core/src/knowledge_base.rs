@@ -180,6 +180,14 @@ impl KnowledgeBase {
             }
         };
         self.mark_stale(&mut results.hits, clock::local_date(now));
+        for hit in &mut results.hits {
+            hit.firing = self
+                .firing
+                .for_app(&hit.app, now)
+                .into_iter()
+                .map(|alert| alert.alertname)
+                .collect();
+        }
         results.answer = self.answer_at(query, now)?;
         Ok(results)
     }

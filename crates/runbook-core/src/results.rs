@@ -96,6 +96,9 @@ pub struct Hit {
     /// there is no reason to doubt it.
     #[serde(default)]
     pub stale: Vec<String>,
+    /// The names of the alerts firing for this runbook now; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firing: Vec<String>,
     /// Why the hit scored as it did; only when asked for (`--explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<Explanation>,

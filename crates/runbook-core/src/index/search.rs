@@ -238,6 +238,7 @@ impl SearchIndex {
             snippet,
             review_due: self.review_due(doc),
             stale: Vec::new(),
+            firing: Vec::new(),
             explain: None,
         })
     }
