@@ -180,3 +180,89 @@ fn check_reports_an_alert_claimed_twice_and_a_section_no_heading_matches() {
     assert_eq!(missing[0]["line"], 7, "the line that names the section");
     assert_eq!(missing[0]["severity"], "error");
 }
+
+#[test]
+fn check_rules_finds_each_code_in_rule_files_of_its_own() {
+    let kb = kb();
+    let rules = kb.root().join("rules");
+    std::fs::create_dir_all(&rules).expect("rules folder");
+    std::fs::write(
+        rules.join("ledger.yml"),
+        "groups:
+  - name: ledger
+    rules:
+      - record: ledger:queue_depth:sum
+        expr: sum(ledger_queue_depth)
+      - alert: LedgerQueueBacklog
+        expr: ledger_queue_depth > 1000
+        annotations:
+          runbook_url: https://runbooks.example.com/r/{{ $labels.alertname }}
+      - alert: LedgerDiskFull
+        expr: disk_free < 0.1
+      - alert: LedgerSlow
+        expr: latency > 1
+        annotations:
+          runbook_url: https://runbooks.example.com/runbooks/no-such-app
+      - alert: LedgerCertExpiring
+        expr: cert_days < 14
+        annotations:
+          runbook_url: https://runbooks.example.com/r/ledger01.prod.example.com
+",
+    )
+    .expect("rule file");
+    std::fs::write(
+        rules.join("broken.yaml"),
+        "groups:\n  - name: x\n    rules: [\n",
+    )
+    .expect("broken");
+    let report = kb.json(&["check", "--json", "--rules", rules.to_str().expect("utf-8")]);
+    let findings = report["findings"].as_array().expect("findings");
+    let find = |code: &str| -> Vec<(String, u64, String)> {
+        findings
+            .iter()
+            .filter(|f| f["code"] == code)
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap_or_default().to_string(),
+                    f["line"].as_u64().unwrap_or_default(),
+                    f["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let without = find("alert-without-runbook");
+    assert_eq!(without.len(), 1, "{findings:?}");
+    assert!(
+        without[0].0.ends_with("ledger.yml") && without[0].1 == 10,
+        "{without:?}"
+    );
+    assert!(without[0].2.contains("LedgerDiskFull"));
+    let unknown = find("runbook-url-unknown");
+    assert_eq!(unknown.len(), 1, "{findings:?}");
+    assert_eq!(unknown[0].1, 15, "the runbook_url's line");
+    assert!(unknown[0].2.contains("no-such-app"));
+    let not_in_rules = find("alert-not-in-rules");
+    let declared: Vec<&str> = not_in_rules
+        .iter()
+        .map(|(path, _, _)| path.as_str())
+        .collect();
+    assert_eq!(
+        declared,
+        ["runbooks/ledger.md", "runbooks/mail.md"],
+        "LedgerDown and MailQueueStuck"
+    );
+    let broken = find("invalid-rule-file");
+    assert_eq!(broken.len(), 1);
+    assert!(broken[0].0.ends_with("broken.yaml"));
+    assert!(
+        broken[0].1 >= 3,
+        "the line where the YAML breaks: {broken:?}"
+    );
+    assert_eq!(
+        findings
+            .iter()
+            .find(|f| f["code"] == "alert-not-in-rules")
+            .map(|f| &f["severity"]),
+        Some(&serde_json::json!("warning"))
+    );
+}

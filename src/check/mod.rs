@@ -12,6 +12,7 @@
 //! `live` with [`probe`] are `check --live`.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
@@ -27,6 +28,7 @@ pub mod live;
 mod locations;
 mod names;
 mod report;
+mod rules;
 mod secrets;
 mod todos;
 
@@ -39,6 +41,17 @@ use report::sort;
 /// Lints every runbook in `book`. `today` decides what is overdue or expired.
 pub fn check(book: &Book, today: NaiveDate) -> Report {
     check_parsed(book, today).0
+}
+
+/// [`check`], and the Prometheus rule files under `rule_paths` against the runbooks (see
+/// [`rules`]).
+pub fn check_with_rules(book: &Book, today: NaiveDate, rule_paths: &[PathBuf]) -> Report {
+    let (mut report, parsed) = check_parsed(book, today);
+    let files = rules::rule_files(rule_paths);
+    report.files += files.len();
+    rules::check(&parsed, &files, &mut report.findings);
+    sort(&mut report.findings);
+    report
 }
 
 /// [`check`], also giving back the runbooks that parsed (for the live checks).

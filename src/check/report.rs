@@ -72,6 +72,14 @@ pub enum Code {
     UrlUnreachable,
     /// An entry of `alerts:` names a `section` that no heading of the runbook matches.
     AlertSectionMissing,
+    /// `--rules`: an alerting rule with no `runbook_url`, and no runbook declares its name.
+    AlertWithoutRunbook,
+    /// `--rules`: a `runbook_url` into this knowledge base that resolves to no runbook.
+    RunbookUrlUnknown,
+    /// `--rules`: a runbook declares an alert that no rule file defines.
+    AlertNotInRules,
+    /// `--rules`: a rule file that cannot be read or is not valid YAML.
+    InvalidRuleFile,
 }
 
 impl Code {
@@ -98,6 +106,10 @@ impl Code {
             Code::HostUnresolved => "host-unresolved",
             Code::UrlUnreachable => "url-unreachable",
             Code::AlertSectionMissing => "alert-section-missing",
+            Code::AlertWithoutRunbook => "alert-without-runbook",
+            Code::RunbookUrlUnknown => "runbook-url-unknown",
+            Code::AlertNotInRules => "alert-not-in-rules",
+            Code::InvalidRuleFile => "invalid-rule-file",
         }
     }
 
@@ -112,7 +124,8 @@ impl Code {
             | Code::HoursUnreadable
             | Code::IpMismatch
             | Code::HostUnresolved
-            | Code::UrlUnreachable => Severity::Warning,
+            | Code::UrlUnreachable
+            | Code::AlertNotInRules => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -27,6 +27,11 @@ pub(super) struct CheckArgs {
     /// network.
     #[arg(long)]
     live: bool,
+    /// Also check Prometheus rule files (or folders of them) against the runbooks: every
+    /// alerting rule leads to a runbook (alert-without-runbook, runbook-url-unknown), and
+    /// every alert a runbook declares is defined (alert-not-in-rules).
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "live")]
+    rules: Vec<std::path::PathBuf>,
 }
 
 /// How `runbook check` prints its findings.
@@ -44,11 +49,10 @@ enum CheckFormat {
 pub(super) fn run(args: &CheckArgs, book: &Book) -> anyhow::Result<u8> {
     let report = if args.live {
         check_live(book)?
+    } else if !args.rules.is_empty() {
+        crate::check::check_with_rules(book, runbook_core::clock::today()?, &args.rules)
     } else {
-        crate::check::check(
-            book,
-            runbook_core::clock::local_date(runbook_core::clock::now()?),
-        )
+        crate::check::check(book, runbook_core::clock::today()?)
     };
     let format = if args.json {
         CheckFormat::Json
