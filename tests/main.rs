@@ -11,6 +11,7 @@ mod harness;
 mod access;
 mod alerts;
 mod browser;
+mod chat;
 mod check;
 mod churn;
 mod cli;

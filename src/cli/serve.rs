@@ -72,6 +72,7 @@ pub(super) fn run(args: &ServeArgs, book: Book) -> anyhow::Result<u8> {
         addr,
         access,
         alerts_token,
+        chat: chat_settings(),
         watch: !args.no_watch,
         follow,
         verify_every: args
@@ -104,6 +105,21 @@ fn alerts_token(kb: &runbook_core::KnowledgeBase) -> anyhow::Result<Option<Strin
         path.display()
     );
     Ok(Some(token.to_string()))
+}
+
+/// The slash commands' secrets, from the environment (each command is off without its own).
+fn chat_settings() -> crate::web::ChatSettings {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+    };
+    crate::web::ChatSettings {
+        slack_signing_secret: var("RUNBOOK_SLACK_SIGNING_SECRET"),
+        mattermost_token: var("RUNBOOK_MATTERMOST_TOKEN"),
+        public_url: var("RUNBOOK_PUBLIC_URL"),
+    }
 }
 
 /// The environment variable that turns Alertmanager's webhook receiver on.

@@ -2,6 +2,7 @@
 //! read files or know where the data came from (a local index or a server's JSON API).
 
 pub mod card;
+pub mod chat;
 pub mod firing;
 pub mod github;
 pub mod import;

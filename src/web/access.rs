@@ -16,8 +16,15 @@ use crate::auth::{Access, Credentials};
 /// Paths anyone may fetch: nothing on them comes from a runbook's body.
 fn is_open(path: &str) -> bool {
     use super::alerts::ALERTMANAGER_WEBHOOK;
-    // Alertmanager's webhook presents a token of its own.
-    matches!(path, "/healthz" | "/metrics" | ALERTMANAGER_WEBHOOK) || path.starts_with("/static/")
+    // Alertmanager's webhook and the slash commands present secrets of their own.
+    matches!(
+        path,
+        "/healthz"
+            | "/metrics"
+            | ALERTMANAGER_WEBHOOK
+            | super::chat::SLACK
+            | super::chat::MATTERMOST
+    ) || path.starts_with("/static/")
 }
 
 /// The middleware: lets a request through when no authentication is configured, when its path

@@ -17,6 +17,7 @@ mod alerts;
 mod api;
 mod assets;
 mod cache;
+mod chat;
 mod connections;
 mod error;
 mod links;
@@ -32,7 +33,7 @@ use std::time::Duration;
 pub use error::WebError;
 pub use router::router;
 pub use server::{ServeOptions, serve};
-pub use state::AppState;
+pub use state::{AppState, ChatSettings};
 pub use tasks::Follow;
 
 /// Longest query accepted; longer ones get 414 rather than tying up the index.

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, alerts, api, assets, links,
-    pages,
+    AppState, MAX_BODY_BYTES, MAX_URI_BYTES, REQUEST_TIMEOUT, access, alerts, api, assets, chat,
+    links, pages,
 };
 
 /// Builds the application: routes, security headers, metrics.
@@ -36,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/runbooks/{*app}", get(api::runbook))
         .route("/api/misses", get(api::misses))
         .route("/api/alerts", get(alerts::list))
+        .route(chat::SLACK, post(chat::slack))
+        .route(chat::MATTERMOST, post(chat::mattermost))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .route("/static/{file}", get(assets::serve))

@@ -23,6 +23,8 @@ pub struct ServeOptions {
     pub verify_every: Option<Duration>,
     /// The token Alertmanager's webhook must present; `None` keeps the receiver off.
     pub alerts_token: Option<String>,
+    /// The slash commands' secrets.
+    pub chat: super::ChatSettings,
 }
 
 /// Serves until Ctrl-C or SIGTERM. The caller has opened the knowledge base; this binds, starts
@@ -38,13 +40,15 @@ pub async fn serve(kb: Arc<KnowledgeBase>, options: ServeOptions) -> anyhow::Res
         follow,
         verify_every,
         alerts_token,
+        chat,
     } = options;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another `runbook serve` running? choose another with --bind)")
     })?;
     let mut state = AppState::new(kb.clone())
         .with_access(access)
-        .with_alerts_token(alerts_token);
+        .with_alerts_token(alerts_token)
+        .with_chat(chat);
     tasks::start(&mut state, watch, follow, verify_every);
 
     let local = listener.local_addr().unwrap_or(addr);

@@ -38,6 +38,19 @@ pub struct AppState {
     misses_unsaved: Arc<AtomicBool>,
     /// The token Alertmanager's webhook must present; `None`: the receiver is off.
     pub alerts_token: Option<Arc<str>>,
+    /// The slash commands' secrets and the address their links use.
+    pub chat: Arc<ChatSettings>,
+}
+
+/// What the slash commands need: each is off until its secret is set.
+#[derive(Debug, Clone, Default)]
+pub struct ChatSettings {
+    /// Slack's signing secret (`RUNBOOK_SLACK_SIGNING_SECRET`).
+    pub slack_signing_secret: Option<String>,
+    /// Mattermost's slash-command token (`RUNBOOK_MATTERMOST_TOKEN`).
+    pub mattermost_token: Option<String>,
+    /// Where people reach the server (`RUNBOOK_PUBLIC_URL`); else the request's host.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -55,8 +68,15 @@ impl AppState {
             misses: Arc::new(kb.miss_log()),
             misses_unsaved: Arc::new(AtomicBool::new(false)),
             alerts_token: None,
+            chat: Arc::new(ChatSettings::default()),
             kb,
         }
+    }
+
+    /// The same, with the slash commands `chat` turns on.
+    pub fn with_chat(mut self, chat: ChatSettings) -> AppState {
+        self.chat = Arc::new(chat);
+        self
     }
 
     /// The same, with Alertmanager's webhook receiver on, accepting `token`.
