@@ -70,11 +70,12 @@ pub(super) fn run(args: &NewArgs, book: &Book) -> anyhow::Result<u8> {
 /// A title for an app id's last part: `order-api` → `Order Api`.
 fn title_of(name: &str) -> String {
     name.split(['-', '_'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
                 .unwrap_or_default()
         })
         .collect::<Vec<_>>()

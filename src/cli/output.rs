@@ -19,7 +19,7 @@ pub(super) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 
 /// Prints each of `warnings` on standard error as `warning: …`.
 pub(super) fn warn_all(warnings: &[String]) {
-    for w in warnings {
-        let _ = writeln!(anstream::stderr(), "warning: {w}");
+    for warning in warnings {
+        let _ = writeln!(anstream::stderr(), "warning: {warning}");
     }
 }

@@ -75,21 +75,23 @@ fn approximate_size(query: &str, results: &SearchResults) -> usize {
     let hits: usize = results
         .hits
         .iter()
-        .map(|h| {
-            h.app.len()
-                + h.title.len()
-                + h.path.len()
-                + h.section.len()
-                + h.anchor.len()
-                + h.snippet.len()
-                + h.stale.iter().map(String::len).sum::<usize>()
+        .map(|hit| {
+            hit.app.len()
+                + hit.title.len()
+                + hit.path.len()
+                + hit.section.len()
+                + hit.anchor.len()
+                + hit.snippet.len()
+                + hit.stale.iter().map(String::len).sum::<usize>()
+                + hit.firing.iter().map(String::len).sum::<usize>()
                 + 8 * PER_VALUE
         })
         .sum();
-    let answer = results.answer.as_ref().map_or(0, |a| {
-        let facts = serde_json::to_vec(&a.facts).map_or(0, |json| json.len());
-        let section = a.section.as_ref().map_or(0, |s| s.markdown.len());
-        facts + section + a.sections.len() * 2 * PER_VALUE + PER_VALUE
+    let answer = results.answer.as_ref().map_or(0, |answer| {
+        let facts = serde_json::to_vec(&answer.facts).map_or(0, |json| json.len());
+        let section = answer.section.as_ref().map_or(0, |s| s.markdown.len());
+        let firing = answer.firing.len() * 8 * PER_VALUE;
+        facts + section + firing + answer.sections.len() * 2 * PER_VALUE + PER_VALUE
     });
     let facets =
         (results.facets.hosting.len() + results.facets.owner.len() + results.facets.tag.len())

@@ -36,16 +36,16 @@ pub enum WebError {
 ///
 /// A 503 says "try again" to the caller and logs the cause; bad input never gets a 5xx.
 impl From<runbook_core::Error> for WebError {
-    fn from(e: runbook_core::Error) -> Self {
+    fn from(error: runbook_core::Error) -> Self {
         use runbook_core::Error;
-        match e {
+        match error {
             Error::NotFound(name) => WebError::NotFound(name),
-            e @ Error::NoSuchSection { .. } => WebError::NotFoundJson {
+            failure @ Error::NoSuchSection { .. } => WebError::NotFoundJson {
                 kind: "section",
-                message: e.to_string(),
+                message: failure.to_string(),
             },
-            e @ Error::Clock { .. } => WebError::BadRequest(e.to_string()),
-            e @ (Error::Config { .. }
+            failure @ Error::Clock { .. } => WebError::BadRequest(failure.to_string()),
+            failure @ (Error::Config { .. }
             | Error::NoRoot { .. }
             | Error::MissingSource(_)
             | Error::IncompleteListing(_)
@@ -54,7 +54,7 @@ impl From<runbook_core::Error> for WebError {
             | Error::IndexDirectory(_)
             | Error::Runbook(_)
             | Error::State { .. }
-            | Error::Semantic(_)) => WebError::Internal(e.to_string()),
+            | Error::Semantic(_)) => WebError::Internal(failure.to_string()),
         }
     }
 }

@@ -97,35 +97,7 @@ impl Metrics {
             secs(&self.latency_sum_micros)
         );
         let _ = writeln!(out, "runbook_http_request_duration_seconds_count {count}");
-        let gauge = |out: &mut String, name: &str, help: &str, value: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        };
-        gauge(
-            &mut out,
-            "runbook_runbooks_indexed",
-            "Runbooks in the search index.",
-            gauges.runbooks.to_string(),
-        );
-        gauge(
-            &mut out,
-            "runbook_files_with_errors",
-            "Runbook files left out of the index because of errors.",
-            gauges.files_with_errors.to_string(),
-        );
-        gauge(
-            &mut out,
-            "runbook_alerts_firing",
-            "Alerts firing now, as Alertmanager's webhook reported them.",
-            gauges.alerts_firing.to_string(),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP runbook_alerts_dropped_total Firing alerts dropped to stay within the bound.\n# TYPE runbook_alerts_dropped_total counter\nrunbook_alerts_dropped_total {}",
-            gauges.alerts_dropped
-        );
+        render_knowledge_base(&mut out, gauges);
         let _ = writeln!(
             out,
             "# HELP runbook_reindex_total Index refreshes.\n# TYPE runbook_reindex_total counter\nrunbook_reindex_total {}",
@@ -145,6 +117,41 @@ impl Metrics {
         );
         out
     }
+}
+
+/// One gauge, with its help and type lines.
+fn gauge(out: &mut String, name: &str, help: &str, value: String) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
+}
+
+/// What the knowledge base holds: runbooks, files left out, alerts firing.
+fn render_knowledge_base(out: &mut String, gauges: &IndexGauges) {
+    gauge(
+        out,
+        "runbook_runbooks_indexed",
+        "Runbooks in the search index.",
+        gauges.runbooks.to_string(),
+    );
+    gauge(
+        out,
+        "runbook_files_with_errors",
+        "Runbook files left out of the index because of errors.",
+        gauges.files_with_errors.to_string(),
+    );
+    gauge(
+        out,
+        "runbook_alerts_firing",
+        "Alerts firing now, as Alertmanager's webhook reported them.",
+        gauges.alerts_firing.to_string(),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP runbook_alerts_dropped_total Firing alerts dropped to stay within the bound.\n# TYPE runbook_alerts_dropped_total counter\nrunbook_alerts_dropped_total {}",
+        gauges.alerts_dropped
+    );
 }
 
 fn escape_label(value: &str) -> String {

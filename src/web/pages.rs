@@ -123,11 +123,11 @@ pub async fn search_page(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, WebError> {
-    let q = params.query()?.to_string();
+    let query_text = params.query()?.to_string();
     state.record_opened(params.from());
     search_page_for(
         &state,
-        q,
+        query_text,
         params.limit(PAGE_LIMIT),
         params.counts(),
         params.at()?,
@@ -135,19 +135,19 @@ pub async fn search_page(
     .await
 }
 
-/// The search page with the results for `q`.
+/// The search page with the results for `query_text`.
 pub(super) async fn search_page_for(
     state: &AppState,
-    q: String,
+    query_text: String,
     limit: usize,
     counts: bool,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Html<String>, WebError> {
-    let results = results_html(state, q.clone(), limit, counts, at).await?;
+    let results = results_html(state, query_text.clone(), limit, counts, at).await?;
     let site = state.kb.book().title.clone();
     render(&SearchPage {
         site: &site,
-        q: &q,
+        q: &query_text,
         results,
     })
 }
@@ -157,12 +157,12 @@ pub async fn results_fragment(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, WebError> {
-    let q = params.query()?.to_string();
+    let query_text = params.query()?.to_string();
     state.record_opened(params.from());
     Ok(Html(
         results_html(
             &state,
-            q,
+            query_text,
             params.limit(PAGE_LIMIT),
             params.counts(),
             params.at()?,
@@ -174,15 +174,15 @@ pub async fn results_fragment(
 /// The results part of the page; `counts` says whether the search goes into the log of misses.
 async fn results_html(
     state: &AppState,
-    q: String,
+    query_text: String,
     limit: usize,
     counts: bool,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<String, WebError> {
-    if q.is_empty() {
+    if query_text.is_empty() {
         let all = state.blocking(|kb| kb.list()).await??;
         return render_string(&ResultsView {
-            q,
+            q: query_text,
             total: all.len(),
             took: String::new(),
             answer: None,
@@ -193,7 +193,7 @@ async fn results_html(
             suggestions: Vec::new(),
         });
     }
-    let query = q.clone();
+    let query = query_text.clone();
     let now = runbook_core::clock::at_or_now(at)?;
     let (results, answer_runbook) = state
         .blocking(
@@ -218,7 +218,7 @@ async fn results_html(
         } else {
             Outcome::Listed
         };
-        state.record_search(&q, outcome);
+        state.record_search(&query_text, outcome);
     }
     let answer = match (&results.answer, &answer_runbook) {
         (Some(details), Some(runbook)) => Some(render_string(&card(details, Some(runbook)))?),
@@ -228,19 +228,23 @@ async fn results_html(
         total: results.total,
         took: format!("{:.1}", results.took_ms),
         answer,
-        hits: results.hits.iter().map(|hit| hit_view(hit, &q)).collect(),
+        hits: results
+            .hits
+            .iter()
+            .map(|hit| hit_view(hit, &query_text))
+            .collect(),
         owners: Vec::new(),
-        filters: filter_views(&q),
-        facets: facet_views(&q, &results.facets),
+        filters: filter_views(&query_text),
+        facets: facet_views(&query_text, &results.facets),
         suggestions: results
             .suggestions
             .iter()
             .map(|s| LinkView {
                 label: s.clone(),
-                url: search_url(s, &q),
+                url: search_url(s, &query_text),
             })
             .collect(),
-        q,
+        q: query_text,
     })
 }
 
@@ -249,26 +253,29 @@ fn encode(text: &str) -> percent_encoding::PercentEncode<'_> {
 }
 
 /// The page's address for query `q`, reached from the results of query `from`.
-fn search_url(q: &str, from: &str) -> String {
-    let mut url = format!("/?q={}", encode(q));
+fn search_url(query_text: &str, from: &str) -> String {
+    let mut url = format!("/?q={}", encode(query_text));
     if !from.is_empty() {
         url.push_str(&format!("&from={}", encode(from)));
     }
     url
 }
 
-fn filter_views(q: &str) -> Vec<LinkView> {
-    query::parse(q)
+fn filter_views(query_text: &str) -> Vec<LinkView> {
+    query::parse(query_text)
         .filters
         .iter()
         .map(|(field, value)| LinkView {
             label: query::filter_text(*field, value),
-            url: search_url(&query::without_filter(q, *field, value), q),
+            url: search_url(
+                &query::without_filter(query_text, *field, value),
+                query_text,
+            ),
         })
         .collect()
 }
 
-fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
+fn facet_views(query_text: &str, facets: &Facets) -> Vec<FacetView> {
     [
         ("Hosting", FilterField::Hosting, &facets.hosting),
         ("Owner", FilterField::Owner, &facets.owner),
@@ -281,11 +288,11 @@ fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
         values: Facets::top(values, FACET_VALUES_SHOWN)
             .into_iter()
             .map(|(value, count)| {
-                let active = query::has_filter(q, field, value);
+                let active = query::has_filter(query_text, field, value);
                 let url = if active {
-                    search_url(&query::without_filter(q, field, value), q)
+                    search_url(&query::without_filter(query_text, field, value), query_text)
                 } else {
-                    search_url(&query::with_filter(q, field, value), q)
+                    search_url(&query::with_filter(query_text, field, value), query_text)
                 };
                 FacetValueView {
                     value: value.to_string(),
@@ -301,8 +308,12 @@ fn facet_views(q: &str, facets: &Facets) -> Vec<FacetView> {
 
 /// A hit as the page shows it. Its link names the query it came from, so that opening it marks
 /// the query's results as used (see [`runbook_core::misses`]).
-fn hit_view(hit: &runbook_core::results::Hit, q: &str) -> HitView {
-    let mut url = format!("{}?from={}", markdown::runbook_url(&hit.app), encode(q));
+fn hit_view(hit: &runbook_core::results::Hit, query_text: &str) -> HitView {
+    let mut url = format!(
+        "{}?from={}",
+        markdown::runbook_url(&hit.app),
+        encode(query_text)
+    );
     if !hit.anchor.is_empty() {
         url.push('#');
         url.push_str(&hit.anchor);
@@ -387,12 +398,12 @@ pub async fn runbook_page(
         last_change: details
             .last_change
             .as_ref()
-            .map(|c| {
+            .map(|change| {
                 format!(
                     "Last changed {} by {}: {}",
-                    c.date.format("%Y-%m-%d"),
-                    c.author,
-                    c.subject
+                    change.date.format("%Y-%m-%d"),
+                    change.author,
+                    change.subject
                 )
             })
             .unwrap_or_default(),

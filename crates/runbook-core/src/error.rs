@@ -127,14 +127,14 @@ pub struct FileProblem {
 }
 
 impl std::fmt::Display for FileProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.path)?;
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.path)?;
         if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+            write!(formatter, ":{line}")?;
             if let Some(column) = self.column {
-                write!(f, ":{column}")?;
+                write!(formatter, ":{column}")?;
             }
         }
-        write!(f, ": {}", self.message)
+        write!(formatter, ": {}", self.message)
     }
 }

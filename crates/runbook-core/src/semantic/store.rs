@@ -124,26 +124,26 @@ impl VectorStore {
         self.slot = self.keys.iter().enumerate().map(|(i, &k)| (k, i)).collect();
     }
 
-    /// The `k` vectors nearest to `query` (a unit vector), nearest first, with their cosines.
-    pub fn nearest(&self, query: &[f32], k: usize) -> Vec<(u64, f32)> {
-        self.neighbours(query, k)
+    /// The `count` vectors nearest to `query` (a unit vector), nearest first, with their cosines.
+    pub fn nearest(&self, query: &[f32], count: usize) -> Vec<(u64, f32)> {
+        self.neighbours(query, count)
             .nearest
             .into_iter()
             .map(|near| (near.key, near.cosine))
             .collect()
     }
 
-    /// The `k` vectors nearest to `query` (a unit vector), nearest first, and how the cosines
-    /// of every vector in the store are spread: what "near" means for this query.
-    pub fn neighbours(&self, query: &[f32], k: usize) -> Neighbourhood {
+    /// The `count` vectors nearest to `query` (a unit vector), nearest first, and how the
+    /// cosines of every vector in the store are spread: what "near" means for this query.
+    pub fn neighbours(&self, query: &[f32], count: usize) -> Neighbourhood {
         let mut found = Neighbourhood::default();
-        if query.len() != self.dims || k == 0 || self.keys.is_empty() {
+        if query.len() != self.dims || count == 0 || self.keys.is_empty() {
             return found;
         }
         let (query_scale, query) = quantize(query);
-        // A min-heap of the best k so far, on the integer dot product times the scale.
+        // A min-heap of the best `count` so far, on the integer dot product times the scale.
         let mut best: BinaryHeap<std::cmp::Reverse<(OrderedF32, usize)>> =
-            BinaryHeap::with_capacity(k + 1);
+            BinaryHeap::with_capacity(count + 1);
         // Sums in f64: thousands of squares of small numbers.
         let (mut sum, mut squares) = (0.0f64, 0.0f64);
         for (i, vector) in self.values.chunks_exact(self.dims).enumerate() {
@@ -151,7 +151,7 @@ impl VectorStore {
             let cosine = f64::from(score * query_scale);
             sum += cosine;
             squares += cosine * cosine;
-            if best.len() < k {
+            if best.len() < count {
                 best.push(std::cmp::Reverse((OrderedF32(score), i)));
             } else if best
                 .peek()
@@ -161,11 +161,11 @@ impl VectorStore {
                 best.push(std::cmp::Reverse((OrderedF32(score), i)));
             }
         }
-        let n = self.keys.len() as f64;
-        let mean = sum / n;
+        let vectors = self.keys.len() as f64;
+        let mean = sum / vectors;
         found.spread = Spread {
             mean: mean as f32,
-            deviation: (squares / n - mean * mean).max(0.0).sqrt() as f32,
+            deviation: (squares / vectors - mean * mean).max(0.0).sqrt() as f32,
         };
         found.nearest = best
             .into_iter()
@@ -290,24 +290,24 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        if self.bytes.len() < n {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], String> {
+        if self.bytes.len() < len {
             return Err("cut short".into());
         }
-        let (head, rest) = self.bytes.split_at(n);
+        let (head, rest) = self.bytes.split_at(len);
         self.bytes = rest;
         Ok(head)
     }
 
     fn u32(&mut self) -> Result<u32, String> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let bytes = self.take(4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
     }
 
     fn u64(&mut self) -> Result<u64, String> {
-        let b = self.take(8)?;
+        let bytes = self.take(8)?;
         let mut array = [0; 8];
-        array.copy_from_slice(b);
+        array.copy_from_slice(bytes);
         Ok(u64::from_le_bytes(array))
     }
 }
@@ -326,10 +326,10 @@ fn quantize(vector: &[f32]) -> (f32, Vec<i8>) {
     (scale, quantized)
 }
 
-fn dot(a: &[i8], b: &[i8]) -> i32 {
+fn dot(left: &[i8], right: &[i8]) -> i32 {
     // Widening to i16 first keeps the products exact and lets the loop vectorize.
-    a.iter()
-        .zip(b)
+    left.iter()
+        .zip(right)
         .map(|(&x, &y)| i32::from(i16::from(x) * i16::from(y)))
         .sum()
 }
