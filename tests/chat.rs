@@ -168,3 +168,35 @@ fn hostile_slash_command_forms_get_an_answer_or_a_4xx_never_a_5xx() {
         })
         .expect("every form gets an answer or a 4xx");
 }
+
+#[tokio::test]
+async fn a_firing_alert_leads_the_chat_answer() {
+    let app = App::configured(Kb::examples(), |_, state| {
+        state
+            .with_alerts_token(Some("am-token".into()))
+            .with_chat(runbook::web::ChatSettings {
+                slack_signing_secret: Some(SECRET.into()),
+                mattermost_token: None,
+                public_url: Some("https://runbooks.example.com".into()),
+            })
+    });
+    let webhook = serde_json::json!({"alerts": [{
+        "status": "firing",
+        "labels": {"alertname": "LedgerlineDown", "runbook": "ledgerline", "severity": "critical"},
+        "startsAt": "2026-12-08T09:12:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": "f1"
+    }]});
+    let fired = Request::post("/api/alerts/alertmanager")
+        .header("authorization", "Bearer am-token")
+        .body(Body::from(webhook.to_string()))
+        .expect("request");
+    assert_eq!(app.send(fired).await.0, 200);
+    let body = "command=%2Frunbook&text=ledgerline";
+    let (status, _, answer) = app.send(slack_request(body, body, SECRET, now())).await;
+    assert_eq!(status, 200);
+    assert!(
+        answer.contains("Firing now: LedgerlineDown since 2026-12-08 09:12 UTC (critical)"),
+        "{answer}"
+    );
+}
