@@ -7,49 +7,27 @@ use std::sync::OnceLock;
 
 use hmac::{KeyInit, Mac};
 use libfuzzer_sys::fuzz_target;
-use tower::ServiceExt;
+
+#[path = "common.rs"]
+mod common;
 
 const SECRET: &str = "fuzz-secret";
 const TOKEN: &str = "fuzz-token";
 
-struct Server {
-    runtime: tokio::runtime::Runtime,
-    state: runbook::web::AppState,
-    _dir: tempfile::TempDir,
-}
-
-fn server() -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
+/// One runbook, and both slash commands on.
+fn server() -> &'static common::Server {
+    static SERVER: OnceLock<common::Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(
-            dir.path().join("book.toml"),
-            "[book]\nsrc = \"runbooks\"\n[preprocessor.runbook]\nsemantic = false\n",
-        )
-        .expect("book.toml");
-        let runbooks = dir.path().join("runbooks");
-        std::fs::create_dir_all(&runbooks).expect("runbooks");
-        std::fs::write(
-            runbooks.join("ledger.md"),
-            "---\ntitle: Ledger\napp: ledger\nhosting: self\nowner: team-finance\n---\n# Ledger\n\n## Login\n\nssh ops@ledger01\n",
-        )
-        .expect("runbook");
-        let book = runbook_core::Book::load(dir.path()).expect("book");
-        let kb = runbook::model::open_knowledge_base(book).expect("open");
-        kb.refresh(&mut |_, _| {}).expect("refresh");
         let chat = runbook::web::ChatSettings {
             slack_signing_secret: Some(SECRET.into()),
             mattermost_token: Some(TOKEN.into()),
             public_url: Some("https://runbooks.example.com".into()),
         };
-        Server {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime"),
-            state: runbook::web::AppState::new(std::sync::Arc::new(kb)).with_chat(chat),
-            _dir: dir,
-        }
+        common::Server::new(
+            "ledger.md",
+            "---\ntitle: Ledger\napp: ledger\nhosting: self\nowner: team-finance\n---\n# Ledger\n\n## Login\n\nssh ops@ledger01\n",
+            |state| state.with_chat(chat),
+        )
     })
 }
 
@@ -71,13 +49,7 @@ fuzz_target!(|data: &[u8]| {
         .body(axum::body::Body::from(data.to_vec()))
         .expect("a valid request");
     for request in [slack, mattermost] {
-        let status = server.runtime.block_on(async {
-            runbook::web::router(server.state.clone())
-                .oneshot(request)
-                .await
-                .map(|response| response.status())
-        });
-        let status = status.expect("the router is infallible");
+        let status = server.status(request);
         assert!(
             matches!(status.as_u16(), 200 | 400),
             "{:?} answered {status}",

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::Parsed;
 use super::report::{Code, Finding};
+use runbook_core::links::LinkPath;
 use runbook_core::runbook::names::key;
 
 /// A rule file: `groups: [{name, rules: [...]}]`.
@@ -185,26 +186,15 @@ fn check_file(file: &Path, names: &Names, defined: &mut HashSet<String>, out: &m
 /// Why a `runbook_url` leads nowhere here; `None` when it resolves, is templated beyond its
 /// fixed part, or is not a link into this knowledge base (`/r/…` or `/runbooks/…`).
 fn unknown_link(url: &str, names: &Names) -> Option<String> {
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest.find('/').map_or("", |at| &rest[at..]));
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let (kind, rest) = if let Some(rest) = path.strip_prefix("/r/") {
-        ("key", rest)
-    } else if let Some(rest) = path.strip_prefix("/runbooks/") {
-        ("app", rest)
-    } else {
-        return None;
-    };
+    let link = LinkPath::of(url)?;
     // `{{ $labels.alertname }}` is filled in when the alert fires: only the fixed part counts.
-    if rest.contains("{{") || rest.is_empty() {
+    if link.name().contains("{{") {
         return None;
     }
-    let decoded = percent_encoding::percent_decode_str(rest).decode_utf8_lossy();
-    let wanted = key(decoded.trim_matches('/'));
-    let known = match kind {
-        "app" => names.apps.contains(&wanted),
-        _ => names.keys.contains(&wanted),
+    let wanted = key(link.name());
+    let (kind, known) = match link {
+        LinkPath::Runbook(_) => ("app", names.apps.contains(&wanted)),
+        LinkPath::Key(_) => ("key", names.keys.contains(&wanted)),
     };
     (!known).then(|| format!("no runbook has the {kind} {wanted:?}"))
 }

@@ -22,6 +22,7 @@ use super::AppState;
 use super::WebError;
 use runbook_core::KnowledgeBase;
 use runbook_core::firing::FiringAlert;
+use runbook_core::links::LinkPath;
 
 /// Where Alertmanager posts.
 pub const ALERTMANAGER_WEBHOOK: &str = "/api/alerts/alertmanager";
@@ -191,7 +192,7 @@ fn runbook_of(kb: &KnowledgeBase, alert: &WebhookAlert) -> Option<String> {
         .and_then(|app| resolve(app))
         .or_else(|| {
             let url = alert.annotations.get("runbook_url")?;
-            resolve(&runbook_url_key(url)?)
+            resolve(LinkPath::of(url)?.name())
         });
     if let Some(app) = alert
         .labels
@@ -207,47 +208,9 @@ fn runbook_of(kb: &KnowledgeBase, alert: &WebhookAlert) -> Option<String> {
         .map(|target| target.app)
 }
 
-/// The key of a `runbook_url` whose path is `/r/{key}` or `/runbooks/{app}`, decoded.
-pub fn runbook_url_key(url: &str) -> Option<String> {
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest.find('/').map_or("", |at| &rest[at..]));
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let key = path
-        .strip_prefix("/r/")
-        .or_else(|| path.strip_prefix("/runbooks/"))?;
-    let key = percent_encoding::percent_decode_str(key)
-        .decode_utf8()
-        .ok()?;
-    let key = key.trim_matches('/');
-    (!key.is_empty()).then(|| key.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_runbook_url_gives_its_key_whatever_the_host() {
-        assert_eq!(
-            runbook_url_key("https://runbooks.example.com/r/LedgerDown?instance=x:9100").as_deref(),
-            Some("LedgerDown")
-        );
-        assert_eq!(
-            runbook_url_key("https://runbooks.example.com/runbooks/finance/ledger#login")
-                .as_deref(),
-            Some("finance/ledger")
-        );
-        assert_eq!(
-            runbook_url_key("/r/mail%20relay").as_deref(),
-            Some("mail relay")
-        );
-        assert_eq!(
-            runbook_url_key("https://wiki.example.com/pages/ledger"),
-            None
-        );
-        assert_eq!(runbook_url_key("https://runbooks.example.com/r/"), None);
-    }
 
     #[test]
     fn only_the_configured_bearer_token_passes() {

@@ -67,6 +67,48 @@ impl KnowledgeBase {
     }
 }
 
+/// What a link into a knowledge base names: `/runbooks/{app}` an app id, `/r/{key}` any key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkPath {
+    /// `/runbooks/{app}`: a runbook's page.
+    Runbook(String),
+    /// `/r/{key}`: a stable link.
+    Key(String),
+}
+
+impl LinkPath {
+    /// The path of `url` (any host, or none), if it is `/runbooks/{app}` or `/r/{key}`: the
+    /// name decoded, query and fragment dropped. `None` for a link elsewhere or with no name.
+    pub fn of(url: &str) -> Option<LinkPath> {
+        let path = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest.find('/').map_or("", |at| &rest[at..]));
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let (runbook, name) = match (path.strip_prefix("/runbooks/"), path.strip_prefix("/r/")) {
+            (Some(app), _) => (true, app),
+            (None, Some(key)) => (false, key),
+            (None, None) => return None,
+        };
+        let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+        let name = name.trim_matches('/');
+        if name.is_empty() {
+            return None;
+        }
+        Some(if runbook {
+            LinkPath::Runbook(name.to_string())
+        } else {
+            LinkPath::Key(name.to_string())
+        })
+    }
+
+    /// The name the link carries.
+    pub fn name(&self) -> &str {
+        match self {
+            LinkPath::Runbook(name) | LinkPath::Key(name) => name,
+        }
+    }
+}
+
 /// The anchor of the section the alert named `alert` leads to in `runbook`, if it names one
 /// that a heading matches.
 fn alert_anchor(runbook: &Runbook, alert: &str) -> Option<String> {
@@ -115,6 +157,24 @@ fn strip_port(instance: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_names_an_app_or_a_key_whatever_the_host() {
+        assert_eq!(
+            LinkPath::of("https://rb.example.com/r/LedgerDown?instance=x:9100"),
+            Some(LinkPath::Key("LedgerDown".into()))
+        );
+        assert_eq!(
+            LinkPath::of("https://rb.example.com/runbooks/finance/ledger#login"),
+            Some(LinkPath::Runbook("finance/ledger".into()))
+        );
+        assert_eq!(
+            LinkPath::of("/r/mail%20relay"),
+            Some(LinkPath::Key("mail relay".into()))
+        );
+        assert_eq!(LinkPath::of("https://wiki.example.com/pages/ledger"), None);
+        assert_eq!(LinkPath::of("https://rb.example.com/r/"), None);
+    }
 
     #[test]
     fn an_instance_is_its_host_without_the_port() {
