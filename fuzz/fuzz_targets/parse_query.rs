@@ -4,7 +4,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runbook_core::index::analyzer;
 use runbook_core::query;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,8 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = query::parse(text);
     assert!(parsed.words.len() <= query::MAX_PARTS);
     for word in parsed.words.iter().chain(&parsed.phrases) {
-        let _ = analyzer::terms(&mut analyzer::text_analyzer(), word);
+        let _ = runbook_core::index_terms(word);
     }
-    let _ = analyzer::terms(&mut analyzer::text_analyzer(), text);
-    let _ = analyzer::terms(&mut analyzer::ident_analyzer(), text);
+    let _ = runbook_core::index_terms(text);
 });

@@ -57,6 +57,17 @@ pub mod watch;
 /// `cosine` and `standing` of `--explain` are read against.
 pub use index::{NEAR_NONE, STANDING_NONE};
 
+/// The terms the index makes of `text`: by its prose analyzer, then by its identifier analyzer
+/// (host names, IPs, URLs). What a query word is looked up as; public for diagnostics and for
+/// the fuzz targets.
+pub fn index_terms(text: &str) -> (Vec<String>, Vec<String>) {
+    use index::analyzer;
+    (
+        analyzer::terms(&mut analyzer::text_analyzer(), text),
+        analyzer::terms(&mut analyzer::ident_analyzer(), text),
+    )
+}
+
 pub use config::Book;
 pub use error::{Error, FileProblem, Result};
 pub use knowledge_base::KnowledgeBase;
